@@ -1,0 +1,1 @@
+"""Utilities: naming, identifier lookup, data helpers."""
