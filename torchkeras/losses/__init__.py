@@ -125,7 +125,7 @@ def get(identifier: Any) -> Loss | Callable | None:
     Raises:
         ValueError: if a string names no known loss; the message lists the
             closest names.
-        TypeError: if `identifier` is none of the accepted types.
+        TypeError: if `identifier` is not one of the accepted types.
 
     Example:
 

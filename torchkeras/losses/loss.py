@@ -32,7 +32,7 @@ class Loss:
     Subclasses implement `call(y_true, y_pred)`, which returns one loss value
     per sample (or per element). Calling the loss converts both inputs to the
     loss's dtype, runs `call`, applies `sample_weight` and any Keras mask, and
-    reduces the result as `reduction` says.
+    reduces the result as `reduction` specifies.
 
     Args:
         name: Name of the loss. Defaults to the snake_case class name, made
@@ -206,7 +206,7 @@ def reduce_values(
     sample_weight: torch.Tensor | None = None,
     reduction: str | None = "sum_over_batch_size",
 ) -> torch.Tensor:
-    """Reduce already weighted losses as `reduction` says.
+    """Reduce already weighted losses as `reduction` specifies.
 
     A 0-d or empty 1-d `values` is returned as it is, as in Keras.
     """

@@ -1,8 +1,8 @@
 """Built-in losses: a function computing per-sample values, and a class each.
 
-Each function takes `(y_true, y_pred)` and returns one value per sample (the
-mean or sum over the last axis); each class wraps its function in a `Loss`
-that adds `sample_weight` and reduction.
+Each function takes `(y_true, y_pred)` and returns one value per sample, the
+mean or sum over the last axis. Each class wraps its function in a `Loss`,
+which adds `sample_weight` and reduction.
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
     output unit is an independent yes/no prediction.
 
     Args:
-        from_logits: Whether `y_pred` holds logits. The default, False,
+        from_logits: Whether `y_pred` contains logits. The default, False,
             means probabilities, which are clipped to
             `[epsilon, 1 - epsilon]`. Logits are more stable numerically.
         label_smoothing: Float in `[0, 1]`. Targets move toward 0.5:
@@ -294,7 +294,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     `axis`. For integer class labels use `SparseCategoricalCrossentropy`.
 
     Args:
-        from_logits: Whether `y_pred` holds logits. The default, False,
+        from_logits: Whether `y_pred` contains logits. The default, False,
             means probabilities: each row is divided by its sum, then clipped
             to `[epsilon, 1 - epsilon]`.
         label_smoothing: Float in `[0, 1]`. Targets become
@@ -346,13 +346,13 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy between integer class labels and class predictions.
 
-    `y_true` holds class indices, shaped like `y_pred` without the class
+    `y_true` contains class indices, shaped like `y_pred` without the class
     axis, or with a class axis of size 1: `(N,)` and `(N, 1)` both work
     against `y_pred` of shape `(N, C)`. Integer and float labels are
     accepted.
 
     Args:
-        from_logits: Whether `y_pred` holds logits. The default, False,
+        from_logits: Whether `y_pred` contains logits. The default, False,
             means probabilities: each row is divided by its sum, then clipped
             to `[epsilon, 1 - epsilon]`.
         ignore_class: Optional class index whose entries contribute no loss,
@@ -465,7 +465,7 @@ def binary_crossentropy(
     Args:
         y_true: Targets in `[0, 1]`, with the shape of `y_pred`.
         y_pred: Probabilities, or logits when `from_logits=True`.
-        from_logits: Whether `y_pred` holds logits.
+        from_logits: Whether `y_pred` contains logits.
         label_smoothing: Moves targets toward 0.5 (see `BinaryCrossentropy`).
         axis: Axis over which the per-element losses are averaged.
 
@@ -509,7 +509,7 @@ def categorical_crossentropy(
     Args:
         y_true: One-hot (or soft) targets with the shape of `y_pred`.
         y_pred: Class probabilities, or logits when `from_logits=True`.
-        from_logits: Whether `y_pred` holds logits.
+        from_logits: Whether `y_pred` contains logits.
         label_smoothing: Mixes targets with the uniform distribution (see
             `CategoricalCrossentropy`).
         axis: The class axis.
@@ -556,7 +556,7 @@ def sparse_categorical_crossentropy(
         y_true: Class indices shaped like `y_pred` without `axis`, or with a
             size-1 `axis`. Float labels are truncated to integers.
         y_pred: Class probabilities, or logits when `from_logits=True`.
-        from_logits: Whether `y_pred` holds logits.
+        from_logits: Whether `y_pred` contains logits.
         ignore_class: Optional label whose entries get a loss of 0. The
             result then carries a Keras mask, so a `Loss` averages over the
             other entries only.
@@ -582,7 +582,8 @@ def sparse_categorical_crossentropy(
     if ignore_class is not None:
         valid = labels != ignore_class
         if not from_logits:
-            # Ignored rows may hold zeros; 1s keep their log finite.
+            # Ignored rows may contain zeros, so they are replaced by ones to keep
+            # their log, and its gradient, finite.
             valid_rows = valid.unsqueeze(class_axis)
             y_pred = torch.where(valid_rows, y_pred, torch.ones_like(y_pred))
 
