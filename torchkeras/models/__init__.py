@@ -1,0 +1,6 @@
+"""Models: `Model`, `Sequential` and helpers to create them."""
+
+from torchkeras.models.model import Model
+from torchkeras.models.sequential import Sequential
+
+__all__ = ["Model", "Sequential"]

@@ -1,0 +1,149 @@
+"""`Model`: a layer with training, evaluation and saving."""
+
+from __future__ import annotations
+
+import torch
+
+from torchkeras.layers.input_layer import InputLayer
+from torchkeras.layers.layer import Layer
+from torchkeras.trainers.trainer import Trainer
+from torchkeras.utils import summary_utils
+
+
+class Model(Trainer, Layer):
+    """A layer that can be trained with `compile()` and `fit()`.
+
+    Subclass it, create layers in `__init__` and use them in `call()`;
+    the model builds on its first call. Layers assigned as attributes are
+    tracked, so their weights appear in `weights`, `parameters()` and
+    `state_dict()` (keyed by attribute name).
+
+    Args:
+        name: Optional name of the model.
+        trainable: Whether the model's weights are trained.
+        dtype: Float type of the weights.
+
+    Example:
+
+    >>> class TwoLayers(Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = Dense(8, activation="relu")
+    ...         self.out = Dense(1)
+    ...     def call(self, inputs):
+    ...         return self.out(self.hidden(inputs))
+    >>> model = TwoLayers()
+    >>> model(torch.ones(2, 4)).shape
+    torch.Size([2, 1])
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            raise NotImplementedError(
+                "Functional models, `Model(inputs, outputs)`, are not "
+                "supported yet. Use `Sequential` or subclass `Model`."
+            )
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        base = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
+        if args or kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__ received unexpected "
+                f"arguments: positional {args}, keyword {sorted(kwargs)}. "
+                "Model subclasses accept `name`, `trainable` and `dtype`."
+            )
+        Layer.__init__(self, **base)
+        self._init_trainer()
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Model {type(self).__name__} does not implement `call()`. "
+            "Subclasses of Model must define `call(self, inputs, ...)`."
+        )
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers tracked by this model, in the order they were set."""
+        return [
+            layer
+            for layer in _tracked_layers(self)
+            if not isinstance(layer, InputLayer)
+        ]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by name or by index in `layers`.
+
+        Raises:
+            ValueError: if neither or both are given, or no layer matches.
+        """
+        if name is not None and index is not None:
+            raise ValueError(
+                "Provide only a layer name or a layer index. Received: "
+                f"index={index}, name={name}."
+            )
+        layers = self.layers
+        if index is not None:
+            if len(layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model "
+                    f"only has {len(layers)} layers."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in layers]}."
+            )
+        raise ValueError(
+            "Provide either a layer name or layer index at `get_layer`."
+        )
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ) -> None:
+        """Print the layers, their output shapes and parameter counts.
+
+        Args:
+            line_length: Total width of the table.
+            positions: Right edges of the columns, as fractions of the width.
+            print_fn: Function called once with the whole text.
+            expand_nested: Whether to list the layers of nested models.
+            show_trainable: Whether to show if each layer is trainable.
+            layer_range: Two layer names bounding the rows shown.
+        """
+        summary_utils.print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+
+def _tracked_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
+    """Child layers, looking through ModuleList and ModuleDict containers."""
+    result = []
+    for child in module._modules.values():
+        if child is None:
+            continue
+        if isinstance(child, (torch.nn.ModuleList, torch.nn.Sequential)) and not isinstance(
+            child, Layer
+        ):
+            result.extend(_tracked_layers(child))
+        elif isinstance(child, torch.nn.ModuleDict):
+            result.extend(_tracked_layers(child))
+        else:
+            result.append(child)
+    return result

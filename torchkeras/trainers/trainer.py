@@ -1,0 +1,811 @@
+"""`compile`, `fit`, `evaluate` and `predict`: the Keras training loop on torch.
+
+One training step is the hand-written torch loop: forward, loss, backward,
+optimizer step. What the framework adds per step is bounded: metric states
+accumulate on the device, logs are read from them only when a callback or
+the progress bar needs them, and data arrive as slices of tensors that were
+moved to the device once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from torchkeras import config
+from torchkeras.callbacks.callback_list import CallbackList
+from torchkeras.trainers import data_adapters
+from torchkeras.trainers.compile_utils import CompileLoss
+from torchkeras.trainers.compile_utils import CompileMetrics
+from torchkeras.utils.tree import flatten
+
+
+def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
+    """Convert tensor log values to floats, with keys sorted as Keras does."""
+    result = {}
+    for key in sorted(logs):
+        value = logs[key]
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+            value = float(value) if value.numel() == 1 else value.cpu().numpy()
+        result[key] = value
+    return result
+
+
+def _validate_positive_int(name: str, value, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value!r}"
+        )
+
+
+def _batch_size_of(x) -> int:
+    leaves = flatten(x)
+    return int(leaves[0].shape[0]) if leaves else 0
+
+
+class Trainer:
+    """Mixin giving `Model` Keras's compile/fit/evaluate/predict API."""
+
+    def _init_trainer(self) -> None:
+        object.__setattr__(self, "compiled", False)
+        object.__setattr__(self, "optimizer", None)
+        object.__setattr__(self, "loss", None)
+        object.__setattr__(self, "stop_training", False)
+        object.__setattr__(self, "history", None)
+        object.__setattr__(self, "_compile_loss", None)
+        object.__setattr__(self, "_compile_metrics", None)
+        object.__setattr__(self, "_loss_tracker", None)
+        object.__setattr__(self, "_train_variables", None)
+        object.__setattr__(self, "_constrained_variables", None)
+        object.__setattr__(self, "_device_set_by_user", False)
+        object.__setattr__(self, "_compile_config", None)
+        object.__setattr__(self, "_last_step_logs", {})
+
+    # ------------------------------------------------------------------
+    # Device placement
+    # ------------------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        object.__setattr__(self, "_device_set_by_user", True)
+        return super().to(*args, **kwargs)
+
+    def cuda(self, device=None):
+        object.__setattr__(self, "_device_set_by_user", True)
+        return super().cuda(device)
+
+    def cpu(self):
+        object.__setattr__(self, "_device_set_by_user", True)
+        return super().cpu()
+
+    def _training_device(self) -> torch.device:
+        """Return the device to run on, moving the model to CUDA if due.
+
+        A model the user placed with `.to()` stays where it is; otherwise it
+        runs on CUDA when available, else on the CPU.
+        """
+        for parameter in self.parameters():
+            device = parameter.device
+            break
+        else:
+            return torch.device("cpu") if self._device_set_by_user else config.default_device()
+        if not self._device_set_by_user and device.type == "cpu":
+            default = config.default_device()
+            if default.type != "cpu":
+                torch.nn.Module.to(self, default)
+                return default
+        return device
+
+    # ------------------------------------------------------------------
+    # compile
+    # ------------------------------------------------------------------
+
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
+        """Configure the model for training.
+
+        Args:
+            optimizer: Optimizer name (`"adam"`) or instance.
+            loss: Loss name, Loss object or function `fn(y_true, y_pred)`.
+            loss_weights: Optional scalar weight of the loss.
+            metrics: List of metrics (names, objects or functions) updated
+                without sample weights. `"accuracy"` picks binary,
+                categorical or sparse categorical accuracy from the data.
+            weighted_metrics: List of metrics updated with sample weights.
+            run_eagerly: Accepted for Keras compatibility; torchkeras always
+                runs eagerly.
+            steps_per_execution: Must be 1 for now.
+            jit_compile: `True` asks for `torch.compile`, which fit does not
+                apply yet; a warning says so. `"auto"` and False run eagerly.
+            auto_scale_loss: Accepted for Keras compatibility (only used with
+                mixed precision, which is not supported yet).
+        """
+        from torchkeras import metrics as metrics_module
+        from torchkeras import optimizers
+
+        if steps_per_execution != 1:
+            raise NotImplementedError(
+                "`steps_per_execution` other than 1 is not supported yet. "
+                f"Received: steps_per_execution={steps_per_execution!r}"
+            )
+        if jit_compile is True:
+            warnings.warn(
+                "`jit_compile=True` is not applied yet: the model runs "
+                "eagerly. Call `torch.compile(model)` yourself to compile "
+                "the forward pass.",
+                UserWarning,
+                stacklevel=2,
+            )
+        object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+        object.__setattr__(self, "loss", loss)
+        object.__setattr__(
+            self,
+            "_compile_loss",
+            CompileLoss(loss, loss_weights) if loss is not None else None,
+        )
+        object.__setattr__(self, "_compile_metrics", CompileMetrics(metrics, weighted_metrics))
+        object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        object.__setattr__(self, "_train_variables", None)
+        object.__setattr__(self, "compiled", True)
+        object.__setattr__(
+            self,
+            "_compile_config",
+            {
+                "optimizer": optimizer,
+                "loss": loss,
+                "loss_weights": loss_weights,
+                "metrics": metrics,
+                "weighted_metrics": weighted_metrics,
+                "run_eagerly": run_eagerly,
+                "steps_per_execution": steps_per_execution,
+                "jit_compile": jit_compile,
+            },
+        )
+
+    def _assert_compile_called(self, method_name: str) -> None:
+        if not self.compiled:
+            raise ValueError(
+                f"You must call `compile()` before calling `{method_name}()`. "
+                "For example: model.compile(optimizer='adam', loss='mse')."
+            )
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """Return the arguments `compile()` was called with."""
+        return self._compile_config
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Always True: torchkeras runs every step eagerly."""
+        return True
+
+    # ------------------------------------------------------------------
+    # Loss and metrics
+    # ------------------------------------------------------------------
+
+    def compute_loss(
+        self,
+        x=None,
+        y=None,
+        y_pred=None,
+        sample_weight=None,
+        training=True,
+    ) -> torch.Tensor:
+        """Return the total loss: compiled loss plus `self.losses`.
+
+        Override it to define a loss that needs more than `(y, y_pred)`.
+        """
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        extra = self.losses
+        if extra:
+            penalty = torch.stack([torch.as_tensor(v).reshape(()) for v in extra]).sum()
+            total = penalty if total is None else total + penalty
+        if total is None:
+            if self._compile_loss is not None and y is None:
+                raise ValueError(
+                    "The model was compiled with a loss, but no targets `y` "
+                    "were given. Pass `y` to `fit` or yield `(x, y)` batches."
+                )
+            raise ValueError(
+                "No loss to compute. Pass a loss to `compile()`, for example "
+                "model.compile(optimizer='adam', loss='mse')."
+            )
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Any]:
+        """Update the compiled metrics and return all metric results."""
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _update_metrics(self, y, y_pred, sample_weight) -> None:
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+
+    def get_metrics_result(self) -> dict[str, torch.Tensor]:
+        """Return the current value of every metric, keyed by name."""
+        results: dict[str, Any] = {}
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                results.update(metric.result())
+            else:
+                value = metric.result()
+                if isinstance(value, dict):
+                    results.update(value)
+                else:
+                    results[metric.name] = value
+        return results
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker, the compiled metrics, then user-tracked metrics."""
+        from torchkeras.metrics import Metric
+
+        result = []
+        if self._loss_tracker is not None:
+            result.append(self._loss_tracker)
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            result.extend(self._compile_metrics.all_metrics)
+        for value in vars(self).values():
+            if isinstance(value, Metric) and value not in result:
+                result.append(value)
+        return result
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """Names of the values `evaluate()` returns, in order."""
+        names = []
+        if self._loss_tracker is not None:
+            names.append("loss")
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            names.extend(self._compile_metrics.names)
+        for metric in self.metrics:
+            if metric is not self._loss_tracker and metric.name not in names and not (
+                self._compile_metrics is not None and metric in self._compile_metrics.all_metrics
+            ):
+                names.append(metric.name)
+        return names
+
+    def reset_metrics(self) -> None:
+        """Reset the state of every metric, the loss tracker included."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _flatten_logs_in_order(self, logs: dict[str, Any]):
+        names = [n for n in self.metrics_names if n in logs]
+        values = [logs[n] for n in names]
+        values += [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------------
+    # Steps
+    # ------------------------------------------------------------------
+
+    def train_step(self, data):
+        """Run one training step on a batch and return the metric results.
+
+        `data` is `(x, y, sample_weight)` (y and sample_weight may be None).
+        Override it to customize training; `fit` reports what it returns.
+        """
+        self._run_train_step(data)
+        return self.get_metrics_result()
+
+    def _run_train_step(self, data) -> None:
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        y_pred = self(x)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size_of(x))
+        variables = self._train_variables
+        if variables is None:
+            variables = self._snapshot_train_variables()
+        for variable in variables:
+            variable.grad = None
+        loss.backward()
+        if variables:
+            self.optimizer.apply([v.grad for v in variables], variables)
+            if self._constrained_variables:
+                self._apply_constraints()
+        if y is not None:
+            self._update_metrics(y, y_pred.detach(), sample_weight)
+
+    def _snapshot_train_variables(self) -> list[torch.Tensor]:
+        variables = list(self.trainable_weights)
+        constrained = [
+            v for v in variables if getattr(v, "constraint", None) is not None
+        ]
+        object.__setattr__(self, "_train_variables", variables)
+        object.__setattr__(self, "_constrained_variables", constrained)
+        return variables
+
+    def _apply_constraints(self) -> None:
+        with torch.no_grad():
+            for variable in self._constrained_variables:
+                variable.copy_(variable.constraint(variable))
+
+    def test_step(self, data):
+        """Run one evaluation step on a batch and return the metric results."""
+        self._run_test_step(data)
+        return self.get_metrics_result()
+
+    def _run_test_step(self, data) -> None:
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        y_pred = self(x)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
+        if y is not None:
+            self._update_metrics(y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """Return the model's outputs for one batch."""
+        x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
+        return self(x)
+
+    # ------------------------------------------------------------------
+    # Mode handling
+    # ------------------------------------------------------------------
+
+    def _save_modes(self) -> list[tuple[torch.nn.Module, bool]]:
+        return [(module, module.training) for module in self.modules()]
+
+    @staticmethod
+    def _restore_modes(modes) -> None:
+        for module, training in modes:
+            module.training = training
+
+    def _build_for_data(self, batch) -> None:
+        """Build a lazily built model from its first batch, with grad on."""
+        if self.built:
+            return
+        x, _, _ = data_adapters.unpack_x_y_sample_weight(batch)
+        with torch.inference_mode(False), torch.no_grad():
+            modes = self._save_modes()
+            self.eval()
+            try:
+                self(x)
+            finally:
+                self._restore_modes(modes)
+
+    # ------------------------------------------------------------------
+    # fit
+    # ------------------------------------------------------------------
+
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Train the model for a number of epochs.
+
+        Args:
+            x: Inputs: numpy arrays or tensors (or lists/dicts of them), a
+                `DataLoader`, a `Dataset`, a `utils.PyDataset` or a
+                generator yielding `(x, y)` or `(x, y, sample_weight)`.
+            y: Targets, for array inputs only.
+            batch_size: Samples per step for array inputs; default 32.
+            epochs: Index of the last epoch to train.
+            verbose: `"auto"` or 1 (progress bar), 2 (one line per epoch),
+                0 (silent).
+            callbacks: List of `callbacks.Callback`.
+            validation_split: Fraction in [0, 1) of array data (the last
+                samples, before shuffling) held out for validation.
+            validation_data: `(x, y)`, `(x, y, sample_weight)` or a data
+                source, evaluated at the end of each epoch.
+            shuffle: Reshuffle array data every epoch (`"batch"` shuffles
+                batch order only).
+            class_weight: Mapping from class index to loss weight.
+            sample_weight: Per-sample loss weights, for array inputs.
+            initial_epoch: Epoch to start from (for resuming).
+            steps_per_epoch: Batches per epoch; default all of them.
+            validation_steps: Batches per validation run.
+            validation_batch_size: Batch size for validation arrays.
+            validation_freq: Validate every N epochs, or at the listed
+                epochs (1-based).
+
+        Returns:
+            A `callbacks.History` whose `history` maps each log name to its
+            per-epoch values.
+        """
+        self._assert_compile_called("fit")
+        _validate_positive_int("batch_size", batch_size)
+        _validate_positive_int("epochs", epochs, allow_none=False)
+        _validate_positive_int("steps_per_epoch", steps_per_epoch)
+        _validate_positive_int("validation_steps", validation_steps)
+        _validate_positive_int("validation_batch_size", validation_batch_size)
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(
+                "`validation_split` must be a float in [0, 1). "
+                f"Received: validation_split={validation_split!r}"
+            )
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError(
+                "Arguments `sample_weight` and `class_weight` cannot be "
+                f"specified at the same time. Received: sample_weight="
+                f"{type(sample_weight).__name__}, class_weight={class_weight}"
+            )
+        verbose = 1 if verbose == "auto" else int(verbose)
+
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapters.split_validation(
+                x, y, sample_weight, validation_split
+            )
+        device = self._training_device()
+        adapter = data_adapters.get_data_adapter(
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            device=device,
+        )
+        validation_adapter = None
+        if validation_data is not None:
+            validation_adapter = self._validation_adapter(
+                validation_data, validation_batch_size or batch_size, validation_steps, device
+            )
+
+        steps = steps_per_epoch or adapter.num_batches
+        callback_list = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        custom_step = type(self).train_step is not Trainer.train_step
+        object.__setattr__(self, "_train_variables", None)
+        object.__setattr__(self, "stop_training", False)
+        modes = self._save_modes()
+        training_logs: dict[str, Any] = {}
+        try:
+            callback_list.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                self.train()
+                callback_list.on_epoch_begin(epoch)
+                seen = self._fit_one_epoch(adapter, steps_per_epoch, callback_list, custom_step)
+                callback_list.params["seen_steps"] = seen
+                epoch_logs = _pythonify_logs(
+                    self._last_step_logs if custom_step else self.get_metrics_result()
+                )
+                if validation_adapter is not None and self._should_validate(epoch, validation_freq):
+                    validation_logs = self._evaluate_adapter(
+                        validation_adapter, callback_list, validation_steps
+                    )
+                    epoch_logs.update({f"val_{k}": v for k, v in validation_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+                adapter.on_epoch_end()
+                if self.stop_training or getattr(adapter, "exhausted", False):
+                    break
+            callback_list.on_train_end(training_logs)
+        finally:
+            self._restore_modes(modes)
+        return self.history
+
+    def _fit_one_epoch(self, adapter, steps_per_epoch, callback_list, custom_step) -> int:
+        begin_listeners = callback_list.has_batch_listeners("on_train_batch_begin")
+        step = 0
+        for batch in adapter.batches():
+            if steps_per_epoch is not None and step >= steps_per_epoch:
+                break
+            if not self.built:
+                self._build_for_data(batch)
+                self.train()
+            if begin_listeners:
+                callback_list.on_train_batch_begin(step)
+            if custom_step:
+                logs = self.train_step(batch)
+                object.__setattr__(self, "_last_step_logs", logs)
+            else:
+                self._run_train_step(batch)
+                logs = None
+            step += 1
+            if callback_list.wants_batch_logs("on_train_batch_end", step):
+                if logs is None:
+                    logs = self.get_metrics_result()
+                callback_list.on_train_batch_end(step - 1, logs)
+            if self.stop_training:
+                break
+        if steps_per_epoch is not None and step < steps_per_epoch and isinstance(
+            adapter, data_adapters.GeneratorAdapter
+        ):
+            data_adapters.warn_exhausted(step)
+        return step
+
+    @staticmethod
+    def _should_validate(epoch: int, validation_freq) -> bool:
+        if isinstance(validation_freq, int):
+            if validation_freq < 1:
+                raise ValueError(
+                    "`validation_freq` must be a positive integer or a list "
+                    f"of epochs. Received: validation_freq={validation_freq!r}"
+                )
+            return (epoch + 1) % validation_freq == 0
+        return (epoch + 1) in validation_freq
+
+    def _validation_adapter(self, validation_data, batch_size, steps, device):
+        if isinstance(validation_data, (tuple, list)):
+            if len(validation_data) not in (2, 3):
+                raise ValueError(
+                    "`validation_data` must be `(x, y)` or "
+                    "`(x, y, sample_weight)`, or a data source. Received a "
+                    f"{type(validation_data).__name__} of "
+                    f"{len(validation_data)} elements."
+                )
+            x_val, y_val, sw_val = data_adapters.unpack_x_y_sample_weight(
+                tuple(validation_data)
+            )
+            return data_adapters.get_data_adapter(
+                x_val, y_val, sw_val, batch_size=batch_size, device=device
+            )
+        return data_adapters.get_data_adapter(
+            validation_data, batch_size=batch_size, steps_per_epoch=steps, device=device
+        )
+
+    # ------------------------------------------------------------------
+    # evaluate
+    # ------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        **kwargs,
+    ):
+        """Return the loss and metric values of the model on data.
+
+        Returns:
+            A float when the model has only a loss, else a list ordered as
+            `metrics_names`; a dict if `return_dict=True`.
+        """
+        self._assert_compile_called("evaluate")
+        if kwargs:
+            raise TypeError(f"Invalid keyword arguments: {list(kwargs)}")
+        _validate_positive_int("batch_size", batch_size)
+        _validate_positive_int("steps", steps)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        device = self._training_device()
+        adapter = data_adapters.get_data_adapter(
+            x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, device=device
+        )
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=steps or adapter.num_batches,
+        )
+        logs = self._evaluate_adapter(adapter, callback_list, steps)
+        if return_dict:
+            return logs
+        return self._flatten_logs_in_order(logs)
+
+    def _evaluate_adapter(self, adapter, callback_list, steps) -> dict[str, float]:
+        custom_step = type(self).test_step is not Trainer.test_step
+        modes = self._save_modes()
+        self.reset_metrics()
+        logs: dict[str, Any] = {}
+        try:
+            callback_list.on_test_begin()
+            step = 0
+            for batch in adapter.batches():
+                if steps is not None and step >= steps:
+                    break
+                self._ensure_metrics_built(batch)
+                self.eval()
+                with torch.inference_mode():
+                    if custom_step:
+                        logs = self.test_step(batch)
+                    else:
+                        self._run_test_step(batch)
+                step += 1
+                if callback_list.wants_batch_logs("on_test_batch_end", step):
+                    callback_list.on_test_batch_end(
+                        step - 1, logs if custom_step else self.get_metrics_result()
+                    )
+            callback_list.params["seen_steps"] = step
+            logs = _pythonify_logs(logs if custom_step else self.get_metrics_result())
+            callback_list.on_test_end(logs)
+        finally:
+            self._restore_modes(modes)
+        return logs
+
+    def _ensure_metrics_built(self, batch) -> None:
+        """Build the model and metric states outside inference mode.
+
+        Tensors created under `torch.inference_mode()` can never take part
+        in training later, so weights and metric states are created here.
+        """
+        if not self.built:
+            self._build_for_data(batch)
+        metrics = self._compile_metrics
+        if metrics is not None and not metrics.built:
+            x, y, _ = data_adapters.unpack_x_y_sample_weight(batch)
+            if y is not None:
+                with torch.inference_mode(False), torch.no_grad():
+                    modes = self._save_modes()
+                    self.eval()
+                    try:
+                        y_pred = self(x)
+                    finally:
+                        self._restore_modes(modes)
+                    metrics.build(y, y_pred, device=y_pred.device)
+
+    # ------------------------------------------------------------------
+    # predict
+    # ------------------------------------------------------------------
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Return the model's outputs for `x` as numpy arrays.
+
+        Outputs stay on the device until the end, so there is one transfer
+        to the host, not one per batch.
+        """
+        _validate_positive_int("batch_size", batch_size)
+        _validate_positive_int("steps", steps)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        device = self._training_device()
+        if isinstance(x, tuple) and len(x) in (1, 2, 3) and not isinstance(
+            x[0], (int, float)
+        ):
+            x, _, _ = data_adapters.unpack_x_y_sample_weight(x)
+        adapter = data_adapters.get_data_adapter(
+            x, batch_size=batch_size, steps_per_epoch=steps, device=device
+        )
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=steps or adapter.num_batches,
+        )
+        modes = self._save_modes()
+        outputs = []
+        try:
+            callback_list.on_predict_begin()
+            step = 0
+            for batch in adapter.batches():
+                if steps is not None and step >= steps:
+                    break
+                if not self.built:
+                    self._build_for_data(batch)
+                self.eval()
+                with torch.inference_mode():
+                    batch_outputs = self.predict_step(batch)
+                outputs.append(batch_outputs)
+                step += 1
+                if callback_list.has_batch_listeners("on_predict_batch_end") or (
+                    callback_list.wants_batch_logs("on_predict_batch_end", step)
+                ):
+                    callback_list.on_predict_batch_end(step - 1, {"outputs": batch_outputs})
+            callback_list.params["seen_steps"] = step
+            callback_list.on_predict_end()
+        finally:
+            self._restore_modes(modes)
+        return _concatenate_outputs(outputs)
+
+    # ------------------------------------------------------------------
+    # Single batches
+    # ------------------------------------------------------------------
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Run one training step on one batch and return its loss and metrics."""
+        self._assert_compile_called("train_on_batch")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError(
+                "Arguments `sample_weight` and `class_weight` cannot be "
+                "specified at the same time."
+            )
+        batch = self._single_batch(x, y, sample_weight, class_weight)
+        modes = self._save_modes()
+        try:
+            if not self.built:
+                self._build_for_data(batch)
+            self.reset_metrics()
+            self.train()
+            logs = self.train_step(batch)
+        finally:
+            self._restore_modes(modes)
+        logs = _pythonify_logs(logs)
+        return logs if return_dict else self._flatten_logs_in_order(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Return the loss and metrics of the model on one batch."""
+        self._assert_compile_called("test_on_batch")
+        batch = self._single_batch(x, y, sample_weight, None)
+        modes = self._save_modes()
+        try:
+            self._ensure_metrics_built(batch)
+            self.reset_metrics()
+            self.eval()
+            with torch.inference_mode():
+                logs = self.test_step(batch)
+        finally:
+            self._restore_modes(modes)
+        logs = _pythonify_logs(logs)
+        return logs if return_dict else self._flatten_logs_in_order(logs)
+
+    def predict_on_batch(self, x):
+        """Return the model's outputs for one batch, as numpy arrays."""
+        batch = self._single_batch(x, None, None, None)
+        modes = self._save_modes()
+        try:
+            if not self.built:
+                self._build_for_data(batch)
+            self.eval()
+            with torch.inference_mode():
+                outputs = self.predict_step(batch)
+        finally:
+            self._restore_modes(modes)
+        return _concatenate_outputs([outputs])
+
+    def _single_batch(self, x, y, sample_weight, class_weight) -> tuple:
+        adapter = data_adapters.ArrayAdapter(
+            x,
+            y,
+            sample_weight,
+            batch_size=max(_batch_size_of(x), 1),
+            device=self._training_device(),
+            class_weight=class_weight,
+        )
+        return next(iter(adapter.batches()))
+
+
+def _concatenate_outputs(outputs: list) -> Any:
+    """Concatenate per-batch outputs (tensors or nests) into numpy arrays."""
+    if not outputs:
+        return np.zeros((0,), dtype=np.float32)
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {k: _concatenate_outputs([o[k] for o in outputs]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return [
+            _concatenate_outputs([o[i] for o in outputs]) for i in range(len(first))
+        ]
+    joined = torch.cat([o.detach() for o in outputs], dim=0)
+    if joined.dtype == torch.bfloat16:
+        joined = joined.float()
+    return joined.cpu().numpy()
