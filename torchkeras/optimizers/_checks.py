@@ -1,0 +1,200 @@
+"""Argument and weight checks shared by all optimizers."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+# Keras arguments that are accepted only at their default values for now.
+UNIMPLEMENTED_DEFAULTS = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+
+
+def describe_variable(
+    variable: torch.Tensor, position: int | None = None
+) -> str:
+    """Name a weight in messages: its Keras path, or its position and shape."""
+    path = getattr(variable, "path", None)
+    if isinstance(path, str):
+        return repr(path)
+    where = "a weight" if position is None else f"weight {position}"
+    return f"{where} of shape {tuple(variable.shape)}"
+
+
+def check_keyword_arguments(
+    optimizer_class: type, kwargs: dict[str, Any]
+) -> None:
+    """Raise ValueError for keyword arguments no optimizer accepts.
+
+    `decay=` is dropped with a warning, because Keras 3 ignores it too.
+    """
+    if "decay" in kwargs:
+        kwargs = dict(kwargs)
+        if kwargs.pop("decay") is not None:
+            # Keras 3 ignores `decay` with a warning too.
+            warnings.warn(
+                "The `decay` argument is no longer supported and is ignored. "
+                "Use a learning-rate schedule instead.",
+                UserWarning,
+                stacklevel=4,
+            )
+    if not kwargs:
+        return
+    known = [
+        name
+        for name in inspect.signature(optimizer_class.__init__).parameters
+        if name not in ("self", "kwargs")
+    ]
+    hints = []
+    for key in kwargs:
+        if key == "lr":
+            hints.append("Use `learning_rate` instead of `lr`.")
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        if close:
+            hints.append(f"Did you mean `{close[0]}` instead of `{key}`?")
+    # Keras words this message the same way, so code that matches on it
+    # keeps working.
+    message = f"Argument(s) not recognized: {kwargs}"
+    raise ValueError(" ".join([message, *hints]))
+
+
+def is_real_number(value: Any) -> bool:
+    """Return whether `value` is a Python or numpy int or float, not a bool."""
+    return not isinstance(value, bool) and isinstance(
+        value, (int, float, np.integer, np.floating)
+    )
+
+
+def check_optional_number(argument: str, value: Any) -> None:
+    """Raise ValueError unless `value` is None or a real number."""
+    if value is not None and not is_real_number(value):
+        raise ValueError(
+            f"`{argument}` must be a float or None. Received: "
+            f"{argument}={value!r} of type {type(value).__name__}"
+        )
+
+
+def check_float_in_range(
+    argument: str,
+    value: Any,
+    minimum: float,
+    maximum: float | None = None,
+    maximum_included: bool = True,
+) -> None:
+    """Raise ValueError unless `value` is a real number in the interval.
+
+    The interval is `[minimum, maximum]`, or `[minimum, maximum)` when
+    `maximum_included` is False, or `[minimum, inf)` without a maximum.
+    """
+    valid = is_real_number(value) and value >= minimum
+    if maximum is None:
+        interval = f">= {minimum}"
+    elif maximum_included:
+        interval = f"in [{minimum}, {maximum}]"
+        valid = valid and value <= maximum
+    else:
+        interval = f"in [{minimum}, {maximum})"
+        valid = valid and value < maximum
+    if not valid:
+        raise ValueError(
+            f"`{argument}` must be a float {interval}. Received: "
+            f"{argument}={value!r}"
+        )
+
+
+def check_clipping_arguments(
+    clipnorm: Any, clipvalue: Any, global_clipnorm: Any
+) -> None:
+    """Raise ValueError for a negative value or more than one clipping mode."""
+    values = {
+        "clipnorm": clipnorm,
+        "clipvalue": clipvalue,
+        "global_clipnorm": global_clipnorm,
+    }
+    for argument, value in values.items():
+        check_optional_number(argument, value)
+        if value is not None and value < 0:
+            raise ValueError(
+                f"`{argument}` must be a float >= 0 or None. Received: "
+                f"{argument}={value!r}"
+            )
+    if sum(value is not None for value in values.values()) > 1:
+        raise ValueError(
+            "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can "
+            f"be set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+            f"global_clipnorm={global_clipnorm}"
+        )
+
+
+def check_unimplemented_arguments(class_name: str, **arguments: Any) -> None:
+    """Raise for the Keras arguments that are accepted only at defaults.
+
+    Invalid values raise ValueError, as in Keras, before valid non-default
+    values raise NotImplementedError.
+    """
+    steps = arguments["gradient_accumulation_steps"]
+    if steps is not None and not (isinstance(steps, int) and steps >= 2):
+        raise ValueError(
+            "`gradient_accumulation_steps` must be an integer >= 2 or None. "
+            f"Received: gradient_accumulation_steps={steps!r}"
+        )
+    momentum = arguments["ema_momentum"]
+    if arguments["use_ema"] and not 0 <= momentum <= 1:
+        raise ValueError(
+            "`ema_momentum` must be in the range [0, 1]. Received: "
+            f"ema_momentum={momentum!r}"
+        )
+    for argument, default in UNIMPLEMENTED_DEFAULTS.items():
+        value = arguments[argument]
+        if value != default:
+            raise NotImplementedError(
+                f"{class_name} does not support `{argument}` yet. Received: "
+                f"{argument}={value!r}. Leave it at its default, "
+                f"{argument}={default!r}."
+            )
+
+
+def check_trainable_variables(variables: list[Any]) -> None:
+    """Raise unless every entry is a distinct floating-point leaf tensor."""
+    seen: set[int] = set()
+    for position, variable in enumerate(variables):
+        if not isinstance(variable, torch.Tensor):
+            raise TypeError(
+                "Optimizers train tensors, such as `model.parameters()`. "
+                f"Received an object of type {type(variable).__name__} at "
+                f"position {position}."
+            )
+        if not variable.is_floating_point():
+            raise ValueError(
+                f"Only floating-point weights can be trained. Received "
+                f"{describe_variable(variable, position)} with dtype {variable.dtype}."
+            )
+        if not variable.is_leaf:
+            raise ValueError(
+                f"{describe_variable(variable, position)} is not a leaf tensor: it "
+                "was computed from other tensors, so updating it in place "
+                "would not change any weight. Pass the weights themselves."
+            )
+        if getattr(variable, "overwrite_with_gradient", False):
+            raise NotImplementedError(
+                f"{describe_variable(variable, position)} has "
+                "`overwrite_with_gradient=True`, which optimizers do not "
+                "support yet."
+            )
+        if id(variable) in seen:
+            raise ValueError(
+                f"{describe_variable(variable, position)} appears more than once in "
+                "the trainable variables. Pass each weight once."
+            )
+        seen.add(id(variable))

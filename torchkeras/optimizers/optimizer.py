@@ -1,0 +1,768 @@
+"""The optimizer base class: argument checks, state, clipping, weight decay."""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Union
+
+import numpy as np
+import torch
+
+from torchkeras import initializers
+from torchkeras.optimizers import _gradients
+from torchkeras.optimizers._checks import check_clipping_arguments
+from torchkeras.optimizers._checks import check_keyword_arguments
+from torchkeras.optimizers._checks import check_optional_number
+from torchkeras.optimizers._checks import check_trainable_variables
+from torchkeras.optimizers._checks import check_unimplemented_arguments
+from torchkeras.optimizers._checks import describe_variable
+from torchkeras.optimizers._groups import Batch
+from torchkeras.optimizers._groups import VariableGroup
+from torchkeras.optimizers._groups import make_groups
+from torchkeras.utils.naming import to_snake_case
+from torchkeras.utils.naming import uniquify
+
+# `Union` rather than `|`, which Python 3.9 cannot evaluate at runtime.
+LearningRate = Union[float, Callable[..., Any]]  # noqa: UP007
+
+# Shared by every optimizer docstring, so the common arguments read the same
+# everywhere. Subclasses put `{base_arguments}` where this text belongs.
+WEIGHT_DECAY_DOC = """weight_decay: Float or None. If set, every step first shrinks each
+            weight by `weight * weight_decay * learning_rate` (decoupled
+            weight decay, applied after clipping and before the update).
+        """
+BASE_ARGUMENTS_DOC = (
+    WEIGHT_DECAY_DOC
+    + """clipnorm: Float or None. If set, each weight's gradient is scaled
+            so that its own L2 norm is at most this value.
+        clipvalue: Float or None. If set, every gradient element is
+            clipped to `[-clipvalue, clipvalue]`.
+        global_clipnorm: Float or None. If set, all gradients are scaled by
+            one factor so that their joint L2 norm is at most this value.
+            At most one of `clipnorm`, `clipvalue` and `global_clipnorm`
+            may be set.
+        use_ema: Must be False. Moving averages of the weights are not
+            implemented yet.
+        ema_momentum: Must be 0.99, the default, until `use_ema` exists.
+        ema_overwrite_frequency: Must be None, until `use_ema` exists.
+        loss_scale_factor: Must be None. Loss scaling is not implemented
+            yet.
+        gradient_accumulation_steps: Must be None. Gradient accumulation is
+            not implemented yet.
+        name: String. The optimizer's name, by default the snake_case class
+            name made unique (`"adam"`, `"adam_1"`, ...)."""
+)
+
+
+class Optimizer:
+    """Base class of all optimizers: updates weights from their gradients.
+
+    An optimizer works on any list of floating-point leaf tensors: the
+    `Variable`s of torchkeras layers, the parameters of any
+    `torch.nn.Module`, or plain tensors. `apply(grads, variables)` builds the
+    optimizer on its first call, which creates the per-weight state (such
+    as Adam's moments), then updates the weights in place. Later calls may
+    leave out `variables` and pass the gradients in the same order.
+
+    Weights are grouped by device and dtype, and each group is updated with
+    multi-tensor `torch._foreach_*` kernels. The step count is kept as a
+    Python int, so a step reads no tensor value back to the host.
+
+    To write a new optimizer, override `build(variables)` (call
+    `super().build(variables)` first, then create state with
+    `add_variable_from_reference()`) and `update_step(gradient, variable,
+    learning_rate)`, which updates one weight in place. `get_config()` adds
+    the new hyperparameters.
+
+    Args:
+        learning_rate: Float, or a callable returning the learning rate.
+            A callable that takes one argument receives the number of
+            steps done so far (a Python int) and is called once per step.
+            A callable without parameters is called with none, as in Keras.
+        {base_arguments}
+
+    Raises:
+        ValueError: for unknown keyword arguments, more than one clipping
+            argument, or invalid values.
+        NotImplementedError: when an argument listed above as not
+            implemented has a value other than its default.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        check_keyword_arguments(type(self), kwargs)
+        check_optional_number("weight_decay", weight_decay)
+        check_clipping_arguments(clipnorm, clipvalue, global_clipnorm)
+        check_unimplemented_arguments(
+            type(self).__name__,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+        )
+
+        if name is None:
+            name = uniquify(to_snake_case(type(self).__name__))
+        self.name = name
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+
+        self._iterations = 0
+        self._learning_rate: LearningRate = 0.0
+        self._schedule_takes_step = False
+        self.learning_rate = learning_rate
+
+        self.built = False
+        self._trainable_variables: list[torch.Tensor] = []
+        self._variable_positions: dict[int, int] = {}
+        self._optimizer_variables: list[torch.Tensor] = []
+        self._slots: dict[str, list[torch.Tensor]] = {}
+        self._groups: list[VariableGroup] = []
+        self._excluded_from_decay: set[int] = set()
+        self._excluded_name_pattern: re.Pattern | None = None
+
+    # ------------------------------------------------------------------
+    # Learning rate and step count
+
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate of the next step, as a float.
+
+        Assign a float to change it, or a callable to make it a schedule.
+        """
+        return self._current_learning_rate()
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate: LearningRate) -> None:
+        if callable(learning_rate) and not isinstance(
+            learning_rate, torch.Tensor
+        ):
+            self._schedule_takes_step = _accepts_one_argument(learning_rate)
+            self._learning_rate = learning_rate
+            return
+        if (
+            isinstance(learning_rate, torch.Tensor)
+            and learning_rate.numel() == 1
+        ):
+            # One read from the device here, none per step.
+            learning_rate = learning_rate.item()
+        if isinstance(learning_rate, bool) or not isinstance(
+            learning_rate, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(
+                "`learning_rate` must be a float or a callable that returns "
+                "the learning rate from the step count. Received: "
+                f"learning_rate={learning_rate!r} of type "
+                f"{type(learning_rate).__name__}"
+            )
+        self._learning_rate = float(learning_rate)
+
+    def _current_learning_rate(self) -> float:
+        learning_rate = self._learning_rate
+        if isinstance(learning_rate, float):
+            return learning_rate
+        if self._schedule_takes_step:
+            learning_rate = learning_rate(self._iterations)
+        else:
+            learning_rate = learning_rate()
+        # NOTE: a schedule that returns a tensor costs one read from the
+        # device per step here. Return a Python float to avoid it.
+        return float(learning_rate)
+
+    @property
+    def iterations(self) -> torch.Tensor:
+        """The number of steps done so far, as a new 0-d int64 tensor.
+
+        The count itself is a Python int inside the optimizer. Changing the
+        returned tensor does not change it; use `set_weights()` to restore
+        a saved count.
+        """
+        return torch.tensor(self._iterations, dtype=torch.int64)
+
+    # ------------------------------------------------------------------
+    # Building and optimizer state
+
+    def build(self, variables: Iterable[torch.Tensor]) -> None:
+        """Record the weights to train and create their optimizer state.
+
+        `apply()` calls this on its first call. Calling it again after the
+        optimizer is built does nothing.
+
+        Args:
+            variables: The weights to train: floating-point leaf tensors,
+                such as `model.parameters()`.
+
+        Raises:
+            TypeError: if an element is not a tensor.
+            ValueError: if a weight is not a floating-point leaf tensor,
+                appears twice, or asks to be overwritten by its gradient.
+        """
+        if self.built:
+            return
+        variables = list(variables)
+        check_trainable_variables(variables)
+        self._trainable_variables = variables
+        self._variable_positions = {
+            id(variable): position
+            for position, variable in enumerate(variables)
+        }
+        self._build_slots(variables)
+        self._groups = make_groups(variables, self._slots)
+        self._refresh_weight_decay_lists()
+        self.built = True
+
+    def _build_slots(self, variables: list[torch.Tensor]) -> None:
+        """Create the built-in optimizers' per-weight state.
+
+        Subclasses call `add_optimizer_variables()` here. State created
+        here is grouped with its weights and reaches
+        `_update_variables()`, unlike state that a subclass creates in an
+        overridden `build()`.
+        """
+
+    def add_variable(
+        self,
+        shape: Sequence[int],
+        initializer: Any = "zeros",
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> torch.Tensor:
+        """Create a state tensor of the optimizer and track it in `variables`.
+
+        Args:
+            shape: Shape of the tensor.
+            initializer: Initializer name, instance or callable
+                `(shape, dtype) -> tensor`, `"zeros"` by default.
+            dtype: dtype of the tensor, `floatx()` by default.
+            name: Accepted for Keras compatibility. The tensor is a plain
+                `torch.Tensor` and does not store it.
+        """
+        del name
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        self._optimizer_variables.append(value)
+        return value
+
+    def add_variable_from_reference(
+        self,
+        reference_variable: torch.Tensor,
+        name: str | None = None,
+        initializer: Any = "zeros",
+    ) -> torch.Tensor:
+        """Create a state tensor shaped like a weight, on its device and dtype.
+
+        Args:
+            reference_variable: The weight the state belongs to.
+            name: Accepted for Keras compatibility. The tensor is a plain
+                `torch.Tensor` and does not store it.
+            initializer: `"zeros"`, a float constant, an initializer name or
+                instance.
+        """
+        del name
+        reference = reference_variable.detach()
+        if isinstance(initializer, str) and initializer == "zeros":
+            value = torch.zeros_like(
+                reference, memory_format=torch.preserve_format
+            )
+        elif isinstance(initializer, (int, float)):
+            value = torch.full_like(
+                reference,
+                float(initializer),
+                memory_format=torch.preserve_format,
+            )
+        else:
+            value = initializers.get(initializer)(
+                tuple(reference.shape), dtype=reference.dtype
+            ).to(reference.device)
+        self._optimizer_variables.append(value)
+        return value
+
+    def add_optimizer_variables(
+        self,
+        trainable_variables: list[torch.Tensor],
+        name: str | list[str],
+        initializer: Any = "zeros",
+    ) -> list[torch.Tensor] | tuple[list[torch.Tensor], ...]:
+        """Create one state tensor per weight for each name in `name`.
+
+        With several names, the tensors are created weight by weight (the
+        first weight's tensors for every name, then the second weight's),
+        which is the order Keras lists in `variables`.
+
+        Args:
+            trainable_variables: The weights.
+            name: A state name, or a list of them.
+            initializer: One initializer for all names, or a list with one
+                per name (see `add_variable_from_reference()`).
+
+        Returns:
+            A list of tensors for a single name, or a tuple of such lists.
+        """
+        names = [name] if isinstance(name, str) else list(name)
+        if isinstance(initializer, (list, tuple)):
+            initializer_list = list(initializer)
+        else:
+            initializer_list = [initializer] * len(names)
+        if len(initializer_list) != len(names):
+            raise ValueError(
+                "`initializer` must be one initializer or a list with one "
+                f"per name. Received: name={name!r}, initializer="
+                f"{initializer!r}"
+            )
+
+        created: tuple[list[torch.Tensor], ...] = tuple([] for _ in names)
+        for variable in trainable_variables:
+            for state_list, state_name, state_initializer in zip(
+                created, names, initializer_list
+            ):
+                state_list.append(
+                    self.add_variable_from_reference(
+                        variable, state_name, state_initializer
+                    )
+                )
+        for state_name, state_list in zip(names, created):
+            self._slots[state_name] = state_list
+        return created[0] if isinstance(name, str) else created
+
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        """The optimizer state in Keras's order.
+
+        First the step count (int64), then the learning rate (float32,
+        only while it is a float and not a schedule), then the per-weight
+        state tensors. The first two are snapshots, so assigning to them
+        changes nothing; the per-weight tensors are the live state.
+        """
+        snapshot = [self.iterations]
+        if isinstance(self._learning_rate, float):
+            snapshot.append(
+                torch.tensor(self._learning_rate, dtype=torch.float32)
+            )
+        return snapshot + self._optimizer_variables
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Restore the optimizer state from values ordered like `variables`.
+
+        Raises:
+            ValueError: if the optimizer is not built, or if the number or
+                shapes of `weights` do not match `variables`.
+        """
+        if not self.built:
+            raise ValueError(
+                "The optimizer must be built before `set_weights()`. Call "
+                "`optimizer.build(trainable_variables)` first."
+            )
+        targets = self.variables
+        if len(weights) != len(targets):
+            raise ValueError(
+                f"Expected {len(targets)} values, one per entry of "
+                f"`optimizer.variables`. Received {len(weights)} values."
+            )
+        with torch.no_grad():
+            for position, (target, weight) in enumerate(zip(targets, weights)):
+                weight = torch.as_tensor(weight)
+                if tuple(weight.shape) != tuple(target.shape):
+                    raise ValueError(
+                        f"Optimizer variable {position} has shape "
+                        f"{tuple(target.shape)}. Received a value of shape "
+                        f"{tuple(weight.shape)}."
+                    )
+                if position == 0:
+                    self._iterations = int(weight)
+                elif position == 1 and isinstance(self._learning_rate, float):
+                    self._learning_rate = float(weight)
+                else:
+                    target.copy_(weight)
+
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """Write the optimizer state into `store` under keys "0", "1", ..."""
+        for position, variable in enumerate(self.variables):
+            store[str(position)] = variable.detach().cpu().numpy()
+
+    def load_own_variables(self, store: dict[str, Any]) -> None:
+        """Restore the state written by `save_own_variables()`.
+
+        Warns and loads nothing when the number of entries differs, for
+        example because the optimizer was not built yet.
+        """
+        if len(store) != len(self.variables):
+            warnings.warn(
+                f"Skipped loading the state of optimizer {self.name!r}: it "
+                f"has {len(self.variables)} variables and the saved state "
+                f"has {len(store)}. Build the optimizer on the model's "
+                "trainable variables before loading.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        self.set_weights([store[str(i)] for i in range(len(store))])
+
+    # ------------------------------------------------------------------
+    # Applying gradients
+
+    def apply_gradients(
+        self, grads_and_vars: Iterable[tuple[Any, torch.Tensor]]
+    ) -> torch.Tensor:
+        """Apply `(gradient, variable)` pairs, and return `iterations`."""
+        pairs = list(grads_and_vars)
+        grads = [grad for grad, _ in pairs]
+        variables = [variable for _, variable in pairs]
+        self.apply(grads, variables)
+        return self.iterations
+
+    def apply(
+        self,
+        grads: Sequence[Any],
+        trainable_variables: Sequence[torch.Tensor] | None = None,
+    ) -> None:
+        """Update the weights in place from their gradients: one step.
+
+        The step clips the gradients, applies weight decay, runs the
+        optimizer's update, applies each weight's `constraint` if it has
+        one, and adds one to `iterations`. A None gradient leaves its
+        weight and state untouched (with a warning).
+
+        Args:
+            grads: One gradient per weight (tensor, array or None).
+            trainable_variables: The weights. Required on the first call,
+                which builds the optimizer; later calls may leave it out to
+                mean all weights in build order.
+
+        Raises:
+            ValueError: if the optimizer is not built and no variables are
+                given, if the lengths differ, if a weight is unknown, if a
+                gradient's shape does not match, or if every gradient is
+                None.
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            self._check_grads_match_build(len(grads))
+            positions = None
+        else:
+            variables = list(trainable_variables)
+            if len(variables) != len(grads):
+                raise ValueError(
+                    "`grads` and `trainable_variables` must have the same "
+                    f"length. Received {len(grads)} gradients and "
+                    f"{len(variables)} variables."
+                )
+            if not self.built:
+                self.build(variables)
+            positions = self._positions_of(variables)
+
+        with torch.no_grad():
+            missing = self._apply_step(grads, positions)
+        if missing:
+            warnings.warn(
+                f"No gradient was given for {missing}, so these weights "
+                "were not updated. Check that the loss depends on them, or "
+                "leave them out of the trainable variables.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._iterations += 1
+
+    def _check_grads_match_build(self, num_grads: int) -> None:
+        if not self.built:
+            raise ValueError(
+                "`trainable_variables` is required until the optimizer is "
+                "built. Pass the weights with the gradients, or call "
+                "`optimizer.build(trainable_variables)` first."
+            )
+        if num_grads != len(self._trainable_variables):
+            raise ValueError(
+                "Without `trainable_variables`, `grads` must have one "
+                "gradient per weight the optimizer was built with. Received "
+                f"{num_grads} gradients for "
+                f"{len(self._trainable_variables)} weights."
+            )
+
+    def _positions_of(self, variables: list[torch.Tensor]) -> list[int] | None:
+        """Return the build position of each weight, or None for build order."""
+        known = self._trainable_variables
+        if len(variables) == len(known) and all(
+            map(operator.is_, variables, known)
+        ):
+            return None
+        positions = []
+        for variable in variables:
+            position = self._variable_positions.get(id(variable))
+            if position is None:
+                raise ValueError(
+                    f"Unknown variable {describe_variable(variable)}: the optimizer "
+                    "was built with other weights. Create a new optimizer "
+                    "to train a different set of weights."
+                )
+            positions.append(position)
+        return positions
+
+    def _apply_step(
+        self, grads: list[Any], positions: list[int] | None
+    ) -> list[str]:
+        """Run one update and return the names of weights without gradient."""
+        if positions is None:
+            grads_by_position = grads
+        else:
+            grads_by_position = [None] * len(self._trainable_variables)
+            for position, grad in zip(positions, grads):
+                grads_by_position[position] = grad
+
+        batches = [
+            batch
+            for group in self._groups
+            if (
+                batch := group.select(
+                    grads_by_position, self._uses_weight_decay
+                )
+            )
+        ]
+        missing = [
+            describe_variable(self._trainable_variables[position], position)
+            for position, grad in zip(positions or range(len(grads)), grads)
+            if grad is None
+        ]
+        if not batches:
+            raise ValueError(
+                f"No gradients were given for any weight. Received: {grads!r}"
+            )
+
+        self._clip_gradients(batches)
+        learning_rate = self._current_learning_rate()
+        if self.weight_decay:
+            decay_factor = 1.0 - self.weight_decay * learning_rate
+            for batch in batches:
+                if batch.decayed:
+                    torch._foreach_mul_(batch.decayed, decay_factor)
+        for batch in batches:
+            self._update_variables(
+                batch.variables, batch.grads, batch.slots, learning_rate
+            )
+            for variable in batch.constrained:
+                variable.copy_(variable.constraint(variable))
+        return missing
+
+    def _clip_gradients(self, batches: list[Batch]) -> None:
+        if self.clipnorm and self.clipnorm > 0:
+            for batch in batches:
+                batch.grads = _gradients.clip_by_norm(
+                    batch.grads, self.clipnorm
+                )
+        elif self.global_clipnorm and self.global_clipnorm > 0:
+            clipped = _gradients.clip_by_global_norm(
+                [batch.grads for batch in batches], self.global_clipnorm
+            )
+            for batch, grads in zip(batches, clipped):
+                batch.grads = grads
+        elif self.clipvalue and self.clipvalue > 0:
+            for batch in batches:
+                batch.grads = _gradients.clip_by_value(
+                    batch.grads, self.clipvalue
+                )
+
+    def _update_variables(
+        self,
+        variables: list[torch.Tensor],
+        grads: list[torch.Tensor],
+        slots: dict[str, list[torch.Tensor]],
+        learning_rate: float,
+    ) -> None:
+        """Update weights of one device and dtype, all at once.
+
+        Built-in optimizers override this with `torch._foreach_*` kernels.
+        `slots` maps each state name given to `add_optimizer_variables()`
+        in `_build_slots()` to the state tensors of `variables`, in the same
+        order. The default calls `update_step()` once per weight.
+        """
+        del slots
+        for grad, variable in zip(grads, variables):
+            self.update_step(grad, variable, learning_rate)
+
+    def update_step(
+        self,
+        gradient: torch.Tensor,
+        variable: torch.Tensor,
+        learning_rate: float,
+    ) -> None:
+        """Update one weight in place. Custom optimizers override this."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `update_step(gradient, "
+            "variable, learning_rate)`, which updates one weight in place."
+        )
+
+    def _get_variable_index(self, variable: torch.Tensor) -> int:
+        """Return the position of `variable` in the build order."""
+        return self._variable_positions[id(variable)]
+
+    def assign(self, variable: torch.Tensor, value: Any) -> None:
+        """Copy `value` into `variable` in place."""
+        with torch.no_grad():
+            variable.copy_(value)
+
+    def assign_add(self, variable: torch.Tensor, value: Any) -> None:
+        """Add `value` to `variable` in place."""
+        with torch.no_grad():
+            variable.add_(value)
+
+    def assign_sub(self, variable: torch.Tensor, value: Any) -> None:
+        """Subtract `value` from `variable` in place."""
+        with torch.no_grad():
+            variable.sub_(value)
+
+    # ------------------------------------------------------------------
+    # Weight decay
+
+    def exclude_from_weight_decay(
+        self,
+        var_list: Iterable[torch.Tensor] | None = None,
+        var_names: Iterable[str] | None = None,
+    ) -> None:
+        """Exempt weights from `weight_decay`.
+
+        Args:
+            var_list: Weights to exempt.
+            var_names: Substrings (regular expressions) of weight names.
+                A weight whose `name` contains any of them is exempt.
+                Weights without a `name` attribute, such as plain
+                `torch.nn.Parameter`s, are matched only through `var_list`.
+        """
+        self._excluded_from_decay = {
+            id(variable) for variable in var_list or ()
+        }
+        names = list(var_names or ())
+        self._excluded_name_pattern = (
+            re.compile("|".join(names)) if names else None
+        )
+        self._refresh_weight_decay_lists()
+
+    def _uses_weight_decay(self, variable: torch.Tensor) -> bool:
+        if id(variable) in self._excluded_from_decay:
+            return False
+        name = getattr(variable, "name", None)
+        pattern = self._excluded_name_pattern
+        return not (
+            pattern is not None
+            and isinstance(name, str)
+            and pattern.search(name) is not None
+        )
+
+    def _refresh_weight_decay_lists(self) -> None:
+        for group in self._groups:
+            group.decayed = [
+                variable
+                for variable in group.variables
+                if self._uses_weight_decay(variable)
+            ]
+
+    # ------------------------------------------------------------------
+    # Keras training-loop hooks
+
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """Return `loss` unchanged, because `loss_scale_factor` is None."""
+        return loss
+
+    def finalize_variable_values(
+        self, var_list: Sequence[torch.Tensor]
+    ) -> None:
+        """Do nothing. Keras overwrites weights here when `use_ema` is on."""
+        del var_list
+
+    # ------------------------------------------------------------------
+    # Serialization
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor arguments, with Keras's keys."""
+        # TODO: serialize learning-rate schedule objects as Keras does, once
+        # the schedule classes exist. A callable is stored as itself now, so
+        # the config round-trips in Python but is not JSON.
+        return {
+            "name": self.name,
+            "learning_rate": self._learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict | None = None
+    ) -> Optimizer:
+        """Create an optimizer (without state) from `get_config()` output.
+
+        Raises:
+            NotImplementedError: if `learning_rate` is a serialized
+                schedule (a dict), which cannot be restored yet.
+        """
+        del custom_objects
+        if isinstance(config.get("learning_rate"), dict):
+            raise NotImplementedError(
+                f"{cls.__name__}.from_config() cannot restore a serialized "
+                "learning-rate schedule yet. Replace config['learning_rate'] "
+                "with a float or a callable."
+            )
+        return cls(**config)
+
+    def stateless_apply(self, *args: Any, **kwargs: Any) -> None:
+        """Not supported: optimizer state always lives in tensors here."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.stateless_apply() is not supported. "
+            "Call `apply(grads, trainable_variables)`, which updates the "
+            "weights and the optimizer state in place."
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} name={self.name!r}, "
+            f"learning_rate={self._learning_rate!r}, "
+            f"iterations={self._iterations}>"
+        )
+
+
+Optimizer.__doc__ = Optimizer.__doc__.replace(
+    "{base_arguments}", BASE_ARGUMENTS_DOC
+)
+
+
+def _accepts_one_argument(function: Callable[..., Any]) -> bool:
+    """Return whether `function` can be called with one positional argument."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        # Builtins without a signature: assume the schedule form.
+        return True
+    try:
+        signature.bind(0)
+    except TypeError:
+        return False
+    return True
