@@ -1,0 +1,192 @@
+"""Binary arithmetic and products of `torchkeras.ops.numpy`.
+
+Inputs go through `convert_all`, so a Python scalar is a weak 0-d tensor
+and torch's type promotion gives Keras's result dtypes: `int8_tensor + 1`
+stays int8 and `int32_tensor * 1.5` is float32.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import config
+from torchkeras.ops import _dtypes
+from torchkeras.ops.core import convert_all, convert_to_tensor
+
+
+def add(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 + x2`, broadcasting."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.add(x1, x2)
+
+
+def subtract(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 - x2`, broadcasting; a bool input takes the other's type."""
+    x1, x2 = convert_all(x1, x2)
+    # torch rejects bool subtraction, so a bool operand is cast first.
+    if x1.dtype == torch.bool:
+        x1 = x1.to(x2.dtype)
+    if x2.dtype == torch.bool:
+        x2 = x2.to(x1.dtype)
+    if x1.dtype == torch.bool:
+        x1, x2 = x1.int(), x2.int()
+    return torch.subtract(x1, x2)
+
+
+def multiply(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 * x2`, broadcasting."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.multiply(x1, x2)
+
+
+def divide(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the true division `x1 / x2`; integer inputs give floats."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.divide(x1, x2)
+
+
+true_divide = divide
+
+
+def floor_divide(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 // x2`, rounding toward negative infinity as numpy does."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.floor_divide(x1, x2)
+
+
+def mod(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the remainder with the sign of `x2`, as `numpy.mod`."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.remainder(x1, x2)
+
+
+def power(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 ** x2`, broadcasting."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.pow(x1, x2)
+
+
+def negative(x: Any) -> torch.Tensor:
+    """Return `-x`."""
+    return torch.negative(convert_to_tensor(x))
+
+
+def maximum(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the element-wise maximum; NaN wins, as in numpy."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.maximum(x1, x2)
+
+
+def minimum(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the element-wise minimum; NaN wins, as in numpy."""
+    x1, x2 = convert_all(x1, x2)
+    return torch.minimum(x1, x2)
+
+
+def clip(x: Any, x_min: Any, x_max: Any) -> torch.Tensor:
+    """Limit the values of `x` to `[x_min, x_max]`.
+
+    Either bound may be None (no limit on that side), not both. A bool `x`
+    is clipped as int32, and a float bound makes an integer `x` float.
+
+    Raises:
+        ValueError: if both bounds are None.
+    """
+    if x_min is None and x_max is None:
+        raise ValueError(
+            "At least one of `x_min` and `x_max` must be given. "
+            "Received: x_min=None, x_max=None"
+        )
+    x = convert_to_tensor(x)
+    if x.dtype == torch.bool:
+        x = x.int()
+    bounds = [b for b in (x_min, x_max) if b is not None]
+    x, *bounds = convert_all(x, *bounds)
+    low = bounds.pop(0) if x_min is not None else None
+    high = bounds.pop(0) if x_max is not None else None
+    return torch.clip(x, min=low, max=high)
+
+
+def matmul(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the matrix product of `x1` and `x2`, as `numpy.matmul`.
+
+    Two int8 inputs give int32, as in Keras. Bool inputs, and integer
+    inputs on CUDA (where torch has no integer matmul), are multiplied in
+    `floatx()` and cast back to the result dtype.
+    """
+    x1, x2 = convert_all(x1, x2)
+    if x1.dtype == torch.int8 and x2.dtype == torch.int8:
+        result_dtype = torch.int32
+    else:
+        result_dtype = torch.promote_types(x1.dtype, x2.dtype)
+    compute_dtype = result_dtype
+    not_float = not (
+        compute_dtype.is_floating_point or compute_dtype.is_complex
+    )
+    if compute_dtype == torch.bool or (not_float and x1.device.type != "cpu"):
+        compute_dtype = _dtypes.to_torch_dtype(config.floatx())
+    product = torch.matmul(x1.to(compute_dtype), x2.to(compute_dtype))
+    return product.to(result_dtype)
+
+
+def dot(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the dot product, as `numpy.dot`.
+
+    Scalars multiply; 1D by 1D is the inner product; N-D by 1D sums over
+    the last axis of `x1`; N-D by M-D (M >= 2) sums over the last axis of
+    `x1` and the second-to-last of `x2`.
+    """
+    x1, x2 = convert_all(x1, x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return multiply(x1, x2)
+    if x2.ndim <= 2:
+        return matmul(x1, x2)
+    # numpy.dot pairs every row of x1 with every stack of x2: a tensordot
+    # over (last axis of x1, second-to-last axis of x2).
+    result_dtype = torch.promote_types(x1.dtype, x2.dtype)
+    compute_dtype = result_dtype
+    if not (result_dtype.is_floating_point or result_dtype.is_complex):
+        compute_dtype = _dtypes.to_torch_dtype(config.floatx())
+    product = torch.tensordot(
+        x1.to(compute_dtype),
+        x2.to(compute_dtype),
+        dims=([x1.ndim - 1], [x2.ndim - 2]),
+    )
+    return product.to(result_dtype)
+
+
+def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> torch.Tensor:
+    """Evaluate an Einstein summation such as `"ij,jk->ik"`.
+
+    Operands of mixed dtypes are promoted to a common dtype first (torch
+    itself rejects them); int8 operands give int32, as in Keras.
+
+    Raises:
+        ValueError: if `subscripts` is not a string or no operand is given.
+    """
+    if kwargs:
+        raise ValueError(
+            "einsum takes no keyword arguments besides the operands. "
+            f"Received: {sorted(kwargs)}"
+        )
+    if not isinstance(subscripts, str) or not operands:
+        raise ValueError(
+            "einsum needs a subscripts string and at least one operand. "
+            f"Received: subscripts={subscripts!r}, "
+            f"{len(operands)} operand(s)"
+        )
+    tensors = convert_all(*operands)
+    result_dtype = tensors[0].dtype
+    for tensor in tensors[1:]:
+        result_dtype = torch.promote_types(result_dtype, tensor.dtype)
+    if result_dtype == torch.int8:
+        result_dtype = torch.int32
+    compute_dtype = result_dtype
+    if compute_dtype == torch.bool or (
+        not compute_dtype.is_floating_point and tensors[0].device.type != "cpu"
+    ):
+        compute_dtype = _dtypes.to_torch_dtype(config.floatx())
+    tensors = [t.to(compute_dtype) for t in tensors]
+    return torch.einsum(subscripts, *tensors).to(result_dtype)
