@@ -101,11 +101,11 @@ def _convert(x: Any, dtype: Any, device: torch.device | None) -> torch.Tensor:
     if isinstance(x, (list, tuple)) and _contains_tensor(x):
         parts = [_convert(item, dtype, device) for item in x]
         return torch.stack(parts)
+    array = _to_numpy_array(x)
     if isinstance(x, (list, tuple)) and torch_dtype is None:
         leaves = _flatten(x)
         names = [_dtypes.scalar_dtype(leaf) for leaf in leaves]
         torch_dtype = _dtypes.to_torch_dtype(_dtypes.result_type(*names))
-    array = _to_numpy_array(x)
     if torch_dtype is None:
         torch_dtype = _dtypes.to_torch_dtype(array.dtype)
     tensor = torch.from_numpy(np.ascontiguousarray(array))
