@@ -1,0 +1,9 @@
+"""Normalization layers."""
+
+from torchkeras.layers.normalization.batch_normalization import (
+    BatchNormalization,
+)
+
+__all__ = [
+    "BatchNormalization",
+]
