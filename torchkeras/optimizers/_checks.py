@@ -23,12 +23,15 @@ UNIMPLEMENTED_DEFAULTS = {
 def describe_variable(
     variable: torch.Tensor, position: int | None = None
 ) -> str:
-    """Name a weight in messages: its Keras path, or its position and shape."""
+    """Name a weight in messages, such as `weight 'dense/kernel' of shape
+    (3, 4)`, or `weight 1 of shape (4,)` when it has no Keras path."""
+    shape = tuple(variable.shape)
     path = getattr(variable, "path", None)
     if isinstance(path, str):
-        return repr(path)
-    where = "a weight" if position is None else f"weight {position}"
-    return f"{where} of shape {tuple(variable.shape)}"
+        return f"weight {path!r} of shape {shape}"
+    if position is None:
+        return f"a weight of shape {shape}"
+    return f"weight {position} of shape {shape}"
 
 
 def check_keyword_arguments(
@@ -177,24 +180,26 @@ def check_trainable_variables(variables: list[Any]) -> None:
             )
         if not variable.is_floating_point():
             raise ValueError(
-                f"Only floating-point weights can be trained. Received "
-                f"{describe_variable(variable, position)} with dtype {variable.dtype}."
+                "Only floating-point weights can be trained. Received "
+                f"{describe_variable(variable, position)} with dtype "
+                f"{variable.dtype}."
             )
         if not variable.is_leaf:
             raise ValueError(
-                f"{describe_variable(variable, position)} is not a leaf tensor: it "
+                "Expected leaf tensors, such as `model.parameters()`. "
+                f"Received {describe_variable(variable, position)}, which "
                 "was computed from other tensors, so updating it in place "
-                "would not change any weight. Pass the weights themselves."
+                "would change no weight. Pass the weights themselves."
             )
         if getattr(variable, "overwrite_with_gradient", False):
             raise NotImplementedError(
-                f"{describe_variable(variable, position)} has "
-                "`overwrite_with_gradient=True`, which optimizers do not "
-                "support yet."
+                "Optimizers do not support `overwrite_with_gradient=True` "
+                f"yet. Received {describe_variable(variable, position)} "
+                "with `overwrite_with_gradient=True`."
             )
         if id(variable) in seen:
             raise ValueError(
-                f"{describe_variable(variable, position)} appears more than once in "
-                "the trainable variables. Pass each weight once."
+                "Each weight may appear only once. Received "
+                f"{describe_variable(variable, position)} a second time."
             )
         seen.add(id(variable))

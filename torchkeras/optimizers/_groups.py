@@ -69,7 +69,9 @@ class VariableGroup:
                 or grad.device != device
                 or grad.shape != variable.shape
             ):
-                grads[index] = convert_gradient(grad, variable)
+                grads[index] = convert_gradient(
+                    grad, variable, self.positions[index]
+                )
         if complete:
             return Batch(
                 self.variables,
@@ -123,15 +125,18 @@ def make_groups(
     return groups
 
 
-def convert_gradient(grad: Any, variable: torch.Tensor) -> torch.Tensor:
+def convert_gradient(
+    grad: Any, variable: torch.Tensor, position: int
+) -> torch.Tensor:
     """Return `grad` as a tensor on the weight's device and dtype."""
     if isinstance(grad, torch.Tensor):
         grad = grad.detach()
     grad = torch.as_tensor(grad, dtype=variable.dtype, device=variable.device)
     if grad.shape != variable.shape:
         raise ValueError(
-            f"The gradient of {describe_variable(variable)} has shape "
-            f"{tuple(grad.shape)}, expected {tuple(variable.shape)}. Pass "
-            "the gradients in the same order as the variables."
+            f"Received a gradient of shape {tuple(grad.shape)} for "
+            f"{describe_variable(variable, position)}. A gradient must "
+            "have the shape of its weight, so check that the gradients "
+            "are in the same order as the weights."
         )
     return grad

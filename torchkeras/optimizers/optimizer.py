@@ -480,7 +480,7 @@ class Optimizer:
             missing = self._apply_step(grads, positions)
         if missing:
             warnings.warn(
-                f"No gradient was given for {missing}, so these weights "
+                f"No gradient was given for {', '.join(missing)}, so they "
                 "were not updated. Check that the loss depends on them, or "
                 "leave them out of the trainable variables.",
                 UserWarning,
@@ -515,9 +515,10 @@ class Optimizer:
             position = self._variable_positions.get(id(variable))
             if position is None:
                 raise ValueError(
-                    f"Unknown variable {describe_variable(variable)}: the optimizer "
-                    "was built with other weights. Create a new optimizer "
-                    "to train a different set of weights."
+                    f"Unknown variable: {describe_variable(variable)} is not "
+                    "one of the weights this optimizer was built with. "
+                    "Create a new optimizer to train a different set of "
+                    "weights."
                 )
             positions.append(position)
         return positions
