@@ -127,7 +127,7 @@ def test_weights_and_state_match_keras(class_name, kwargs, option):
 @pytest.mark.parametrize("class_name", ["SGD", "Adam", "RMSprop", "Adagrad"])
 def test_float64_weights_match_keras(class_name):
     # Keras stores the learning rate as float32, so pick one that float32
-    # holds exactly and compare at float64 precision.
+    # represents exactly and compare at float64 precision.
     kwargs = {"learning_rate": 2.0**-7}
     if class_name == "SGD":
         kwargs["momentum"] = 0.9

@@ -43,8 +43,8 @@ class VariableGroup:
             for variable in variables
             if getattr(variable, "constraint", None) is not None
         ]
-        # When the group is every weight in build order, the caller's
-        # gradient list can be used as it is.
+        # True when this group contains every weight in build order, so the
+        # gradients need no reordering.
         self.covers_all = False
 
     def select(
@@ -81,15 +81,17 @@ class VariableGroup:
                 self.constrained,
             )
 
-        kept = [index for index, grad in enumerate(grads) if grad is not None]
-        if not kept:
+        kept_indices = [
+            index for index, grad in enumerate(grads) if grad is not None
+        ]
+        if not kept_indices:
             return None
-        variables = [self.variables[index] for index in kept]
+        variables = [self.variables[index] for index in kept_indices]
         return Batch(
             variables,
-            [grads[index] for index in kept],
+            [grads[index] for index in kept_indices],
             {
-                name: [states[index] for index in kept]
+                name: [states[index] for index in kept_indices]
                 for name, states in self.slots.items()
             },
             [variable for variable in variables if uses_weight_decay(variable)],
@@ -104,6 +106,8 @@ class VariableGroup:
 def make_groups(
     variables: list[torch.Tensor], slots: dict[str, list[torch.Tensor]]
 ) -> list[VariableGroup]:
+    """Split weights and their state lists by (device, dtype), keeping the
+    build order inside each group."""
     positions_by_key: dict[tuple[torch.device, torch.dtype], list[int]] = {}
     for position, variable in enumerate(variables):
         key = (variable.device, variable.dtype)

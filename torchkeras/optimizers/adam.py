@@ -144,8 +144,9 @@ class Adam(Optimizer):
         scalar = float if dtype == torch.float64 else np.float32
         beta_1 = scalar(self.beta_1)
         beta_2 = scalar(self.beta_2)
-        one = scalar(1)
-        correction = np.sqrt(one - beta_2**step) / (one - beta_1**step)
+        correction = np.sqrt(scalar(1) - beta_2**step) / (
+            scalar(1) - beta_1**step
+        )
         return float(scalar(learning_rate) * correction)
 
     def get_config(self) -> dict[str, Any]:

@@ -159,9 +159,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, learning_rate: LearningRate) -> None:
-        if callable(learning_rate) and not isinstance(
-            learning_rate, torch.Tensor
-        ):
+        if callable(learning_rate):
             self._schedule_takes_step = _accepts_one_argument(learning_rate)
             self._learning_rate = learning_rate
             return
@@ -198,9 +196,9 @@ class Optimizer:
     def iterations(self) -> torch.Tensor:
         """The number of steps done so far, as a new 0-d int64 tensor.
 
-        The count itself is a Python int inside the optimizer. Changing the
-        returned tensor does not change it; use `set_weights()` to restore
-        a saved count.
+        The count itself is a Python int inside the optimizer, so changing
+        the returned tensor does not change it. Use `set_weights()` to
+        restore a saved count.
         """
         return torch.tensor(self._iterations, dtype=torch.int64)
 
@@ -220,7 +218,7 @@ class Optimizer:
         Raises:
             TypeError: if an element is not a tensor.
             ValueError: if a weight is not a floating-point leaf tensor,
-                appears twice, or asks to be overwritten by its gradient.
+                appears twice, or has `overwrite_with_gradient=True`.
         """
         if self.built:
             return
@@ -355,7 +353,7 @@ class Optimizer:
         First the step count (int64), then the learning rate (float32,
         only while it is a float and not a schedule), then the per-weight
         state tensors. The first two are snapshots, so assigning to them
-        changes nothing; the per-weight tensors are the live state.
+        changes nothing. The per-weight tensors are the live state.
         """
         snapshot = [self.iterations]
         if isinstance(self._learning_rate, float):
@@ -735,7 +733,8 @@ class Optimizer:
         return cls(**config)
 
     def stateless_apply(self, *args: Any, **kwargs: Any) -> None:
-        """Not supported: optimizer state always lives in tensors here."""
+        """Raise NotImplementedError, because the state lives in tensors
+        that `apply()` updates in place."""
         raise NotImplementedError(
             f"{type(self).__name__}.stateless_apply() is not supported. "
             "Call `apply(grads, trainable_variables)`, which updates the "
