@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from ops_reference import assert_same_result, keras
+from ops_reference import assert_same_result
+from ops_reference import keras
 
 from torchkeras import ops
 

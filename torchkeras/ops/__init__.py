@@ -6,139 +6,141 @@ torch tensors (`shape` returns a tuple). The submodules `core`, `numpy`,
 ops at the top level, as `keras.ops` does.
 """
 
-from torchkeras.ops import core, linalg, math, nn, numpy
-from torchkeras.ops.core import (
-    cast,
-    convert_to_numpy,
-    convert_to_tensor,
-    dtype,
-    is_tensor,
-    shape,
-    stop_gradient,
-)
+from torchkeras.ops import core
+from torchkeras.ops import linalg
+from torchkeras.ops import math
+from torchkeras.ops import nn
+from torchkeras.ops import numpy
+from torchkeras.ops.core import cast
+from torchkeras.ops.core import convert_to_numpy
+from torchkeras.ops.core import convert_to_tensor
+from torchkeras.ops.core import dtype
+from torchkeras.ops.core import is_tensor
+from torchkeras.ops.core import shape
+from torchkeras.ops.core import stop_gradient
 from torchkeras.ops.linalg import norm
-from torchkeras.ops.math import erf, erfinv, logsumexp, rsqrt, top_k
-from torchkeras.ops.nn import (
-    celu,
-    elu,
-    gelu,
-    glu,
-    hard_shrink,
-    hard_sigmoid,
-    hard_silu,
-    hard_swish,
-    hard_tanh,
-    leaky_relu,
-    log_sigmoid,
-    log_softmax,
-    moments,
-    normalize,
-    one_hot,
-    relu,
-    relu6,
-    selu,
-    sigmoid,
-    silu,
-    soft_shrink,
-    softmax,
-    softplus,
-    softsign,
-    sparse_plus,
-    sparse_sigmoid,
-    sparsemax,
-    squareplus,
-    swish,
-    tanh_shrink,
-    threshold,
-)
-from torchkeras.ops.numpy import (
-    abs,
-    absolute,
-    add,
-    all,
-    any,
-    arange,
-    argmax,
-    argmin,
-    argsort,
-    broadcast_to,
-    ceil,
-    clip,
-    concatenate,
-    cos,
-    cumprod,
-    cumsum,
-    divide,
-    dot,
-    einsum,
-    equal,
-    exp,
-    expand_dims,
-    expm1,
-    eye,
-    flip,
-    floor,
-    floor_divide,
-    full,
-    full_like,
-    greater,
-    greater_equal,
-    isfinite,
-    isinf,
-    isnan,
-    less,
-    less_equal,
-    linspace,
-    log,
-    log1p,
-    log2,
-    log10,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mod,
-    multiply,
-    negative,
-    not_equal,
-    ones,
-    ones_like,
-    power,
-    prod,
-    reciprocal,
-    repeat,
-    reshape,
-    round,
-    sign,
-    sin,
-    sort,
-    split,
-    sqrt,
-    square,
-    squeeze,
-    stack,
-    std,
-    subtract,
-    sum,
-    take,
-    take_along_axis,
-    tanh,
-    tile,
-    transpose,
-    tril,
-    triu,
-    true_divide,
-    var,
-    where,
-    zeros,
-    zeros_like,
-)
+from torchkeras.ops.math import erf
+from torchkeras.ops.math import erfinv
+from torchkeras.ops.math import logsumexp
+from torchkeras.ops.math import rsqrt
+from torchkeras.ops.math import top_k
+from torchkeras.ops.nn import celu
+from torchkeras.ops.nn import elu
+from torchkeras.ops.nn import gelu
+from torchkeras.ops.nn import glu
+from torchkeras.ops.nn import hard_shrink
+from torchkeras.ops.nn import hard_sigmoid
+from torchkeras.ops.nn import hard_silu
+from torchkeras.ops.nn import hard_swish
+from torchkeras.ops.nn import hard_tanh
+from torchkeras.ops.nn import leaky_relu
+from torchkeras.ops.nn import log_sigmoid
+from torchkeras.ops.nn import log_softmax
+from torchkeras.ops.nn import moments
+from torchkeras.ops.nn import normalize
+from torchkeras.ops.nn import one_hot
+from torchkeras.ops.nn import relu
+from torchkeras.ops.nn import relu6
+from torchkeras.ops.nn import selu
+from torchkeras.ops.nn import sigmoid
+from torchkeras.ops.nn import silu
+from torchkeras.ops.nn import soft_shrink
+from torchkeras.ops.nn import softmax
+from torchkeras.ops.nn import softplus
+from torchkeras.ops.nn import softsign
+from torchkeras.ops.nn import sparse_plus
+from torchkeras.ops.nn import sparse_sigmoid
+from torchkeras.ops.nn import sparsemax
+from torchkeras.ops.nn import squareplus
+from torchkeras.ops.nn import swish
+from torchkeras.ops.nn import tanh_shrink
+from torchkeras.ops.nn import threshold
+from torchkeras.ops.numpy import abs
+from torchkeras.ops.numpy import absolute
+from torchkeras.ops.numpy import add
+from torchkeras.ops.numpy import all
+from torchkeras.ops.numpy import any
+from torchkeras.ops.numpy import arange
+from torchkeras.ops.numpy import argmax
+from torchkeras.ops.numpy import argmin
+from torchkeras.ops.numpy import argsort
+from torchkeras.ops.numpy import broadcast_to
+from torchkeras.ops.numpy import ceil
+from torchkeras.ops.numpy import clip
+from torchkeras.ops.numpy import concatenate
+from torchkeras.ops.numpy import cos
+from torchkeras.ops.numpy import cumprod
+from torchkeras.ops.numpy import cumsum
+from torchkeras.ops.numpy import divide
+from torchkeras.ops.numpy import dot
+from torchkeras.ops.numpy import einsum
+from torchkeras.ops.numpy import equal
+from torchkeras.ops.numpy import exp
+from torchkeras.ops.numpy import expand_dims
+from torchkeras.ops.numpy import expm1
+from torchkeras.ops.numpy import eye
+from torchkeras.ops.numpy import flip
+from torchkeras.ops.numpy import floor
+from torchkeras.ops.numpy import floor_divide
+from torchkeras.ops.numpy import full
+from torchkeras.ops.numpy import full_like
+from torchkeras.ops.numpy import greater
+from torchkeras.ops.numpy import greater_equal
+from torchkeras.ops.numpy import isfinite
+from torchkeras.ops.numpy import isinf
+from torchkeras.ops.numpy import isnan
+from torchkeras.ops.numpy import less
+from torchkeras.ops.numpy import less_equal
+from torchkeras.ops.numpy import linspace
+from torchkeras.ops.numpy import log
+from torchkeras.ops.numpy import log1p
+from torchkeras.ops.numpy import log2
+from torchkeras.ops.numpy import log10
+from torchkeras.ops.numpy import logical_and
+from torchkeras.ops.numpy import logical_not
+from torchkeras.ops.numpy import logical_or
+from torchkeras.ops.numpy import logical_xor
+from torchkeras.ops.numpy import matmul
+from torchkeras.ops.numpy import max
+from torchkeras.ops.numpy import maximum
+from torchkeras.ops.numpy import mean
+from torchkeras.ops.numpy import min
+from torchkeras.ops.numpy import minimum
+from torchkeras.ops.numpy import mod
+from torchkeras.ops.numpy import multiply
+from torchkeras.ops.numpy import negative
+from torchkeras.ops.numpy import not_equal
+from torchkeras.ops.numpy import ones
+from torchkeras.ops.numpy import ones_like
+from torchkeras.ops.numpy import power
+from torchkeras.ops.numpy import prod
+from torchkeras.ops.numpy import reciprocal
+from torchkeras.ops.numpy import repeat
+from torchkeras.ops.numpy import reshape
+from torchkeras.ops.numpy import round
+from torchkeras.ops.numpy import sign
+from torchkeras.ops.numpy import sin
+from torchkeras.ops.numpy import sort
+from torchkeras.ops.numpy import split
+from torchkeras.ops.numpy import sqrt
+from torchkeras.ops.numpy import square
+from torchkeras.ops.numpy import squeeze
+from torchkeras.ops.numpy import stack
+from torchkeras.ops.numpy import std
+from torchkeras.ops.numpy import subtract
+from torchkeras.ops.numpy import sum
+from torchkeras.ops.numpy import take
+from torchkeras.ops.numpy import take_along_axis
+from torchkeras.ops.numpy import tanh
+from torchkeras.ops.numpy import tile
+from torchkeras.ops.numpy import transpose
+from torchkeras.ops.numpy import tril
+from torchkeras.ops.numpy import triu
+from torchkeras.ops.numpy import true_divide
+from torchkeras.ops.numpy import var
+from torchkeras.ops.numpy import where
+from torchkeras.ops.numpy import zeros
+from torchkeras.ops.numpy import zeros_like
 
 __all__ = [
     "abs",

@@ -13,7 +13,8 @@ import torch
 
 from torchkeras import config
 from torchkeras.ops import _dtypes
-from torchkeras.ops.core import convert_all, convert_to_tensor
+from torchkeras.ops.core import convert_all
+from torchkeras.ops.core import convert_to_tensor
 
 
 def add(x1: Any, x2: Any) -> torch.Tensor:

@@ -15,12 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchkeras.ops.core import (
-    canonicalize_axes,
-    canonicalize_axis,
-    convert_all,
-    convert_to_tensor,
-)
+from torchkeras.ops.core import canonicalize_axes
+from torchkeras.ops.core import canonicalize_axis
+from torchkeras.ops.core import convert_all
+from torchkeras.ops.core import convert_to_tensor
 
 
 def reshape(x: Any, newshape: Any) -> torch.Tensor:

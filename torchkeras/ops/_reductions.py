@@ -13,11 +13,9 @@ import torch
 
 from torchkeras import config
 from torchkeras.ops import _dtypes
-from torchkeras.ops.core import (
-    canonicalize_axes,
-    canonicalize_axis,
-    convert_to_tensor,
-)
+from torchkeras.ops.core import canonicalize_axes
+from torchkeras.ops.core import canonicalize_axis
+from torchkeras.ops.core import convert_to_tensor
 
 # Sums and products of small integer types (and bool) accumulate in int32,
 # as in Keras and JAX, so that they do not overflow at once.

@@ -6,8 +6,10 @@ from typing import Any
 
 import torch
 
-from torchkeras.ops._unary import rsqrt, to_float
-from torchkeras.ops.core import canonicalize_axes, convert_to_tensor
+from torchkeras.ops._unary import rsqrt
+from torchkeras.ops._unary import to_float
+from torchkeras.ops.core import canonicalize_axes
+from torchkeras.ops.core import convert_to_tensor
 
 __all__ = [
     "erf",

@@ -18,11 +18,9 @@ import torch.nn.functional as F
 from torchkeras import config
 from torchkeras.ops import _dtypes
 from torchkeras.ops._unary import to_float
-from torchkeras.ops.core import (
-    canonicalize_axes,
-    canonicalize_axis,
-    convert_to_tensor,
-)
+from torchkeras.ops.core import canonicalize_axes
+from torchkeras.ops.core import canonicalize_axis
+from torchkeras.ops.core import convert_to_tensor
 
 __all__ = [
     "celu",

@@ -4,102 +4,92 @@ Names, arguments (`axis`, `keepdims`) and results follow numpy as Keras
 does; the definitions live in private modules grouped by kind.
 """
 
-from torchkeras.ops._arithmetic import (
-    add,
-    clip,
-    divide,
-    dot,
-    einsum,
-    floor_divide,
-    matmul,
-    maximum,
-    minimum,
-    mod,
-    multiply,
-    negative,
-    power,
-    subtract,
-    true_divide,
-)
-from torchkeras.ops._creation import (
-    arange,
-    eye,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    tril,
-    triu,
-    zeros,
-    zeros_like,
-)
-from torchkeras.ops._manipulation import (
-    argsort,
-    broadcast_to,
-    concatenate,
-    expand_dims,
-    flip,
-    repeat,
-    reshape,
-    sort,
-    split,
-    squeeze,
-    stack,
-    take,
-    take_along_axis,
-    tile,
-    transpose,
-    where,
-)
-from torchkeras.ops._reductions import (
-    all,
-    any,
-    argmax,
-    argmin,
-    cumprod,
-    cumsum,
-    max,
-    mean,
-    min,
-    prod,
-    std,
-    sum,
-    var,
-)
-from torchkeras.ops._unary import (
-    abs,
-    absolute,
-    ceil,
-    cos,
-    equal,
-    exp,
-    expm1,
-    floor,
-    greater,
-    greater_equal,
-    isfinite,
-    isinf,
-    isnan,
-    less,
-    less_equal,
-    log,
-    log1p,
-    log2,
-    log10,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    not_equal,
-    reciprocal,
-    round,
-    sign,
-    sin,
-    sqrt,
-    square,
-    tanh,
-)
+from torchkeras.ops._arithmetic import add
+from torchkeras.ops._arithmetic import clip
+from torchkeras.ops._arithmetic import divide
+from torchkeras.ops._arithmetic import dot
+from torchkeras.ops._arithmetic import einsum
+from torchkeras.ops._arithmetic import floor_divide
+from torchkeras.ops._arithmetic import matmul
+from torchkeras.ops._arithmetic import maximum
+from torchkeras.ops._arithmetic import minimum
+from torchkeras.ops._arithmetic import mod
+from torchkeras.ops._arithmetic import multiply
+from torchkeras.ops._arithmetic import negative
+from torchkeras.ops._arithmetic import power
+from torchkeras.ops._arithmetic import subtract
+from torchkeras.ops._arithmetic import true_divide
+from torchkeras.ops._creation import arange
+from torchkeras.ops._creation import eye
+from torchkeras.ops._creation import full
+from torchkeras.ops._creation import full_like
+from torchkeras.ops._creation import linspace
+from torchkeras.ops._creation import ones
+from torchkeras.ops._creation import ones_like
+from torchkeras.ops._creation import tril
+from torchkeras.ops._creation import triu
+from torchkeras.ops._creation import zeros
+from torchkeras.ops._creation import zeros_like
+from torchkeras.ops._manipulation import argsort
+from torchkeras.ops._manipulation import broadcast_to
+from torchkeras.ops._manipulation import concatenate
+from torchkeras.ops._manipulation import expand_dims
+from torchkeras.ops._manipulation import flip
+from torchkeras.ops._manipulation import repeat
+from torchkeras.ops._manipulation import reshape
+from torchkeras.ops._manipulation import sort
+from torchkeras.ops._manipulation import split
+from torchkeras.ops._manipulation import squeeze
+from torchkeras.ops._manipulation import stack
+from torchkeras.ops._manipulation import take
+from torchkeras.ops._manipulation import take_along_axis
+from torchkeras.ops._manipulation import tile
+from torchkeras.ops._manipulation import transpose
+from torchkeras.ops._manipulation import where
+from torchkeras.ops._reductions import all
+from torchkeras.ops._reductions import any
+from torchkeras.ops._reductions import argmax
+from torchkeras.ops._reductions import argmin
+from torchkeras.ops._reductions import cumprod
+from torchkeras.ops._reductions import cumsum
+from torchkeras.ops._reductions import max
+from torchkeras.ops._reductions import mean
+from torchkeras.ops._reductions import min
+from torchkeras.ops._reductions import prod
+from torchkeras.ops._reductions import std
+from torchkeras.ops._reductions import sum
+from torchkeras.ops._reductions import var
+from torchkeras.ops._unary import abs
+from torchkeras.ops._unary import absolute
+from torchkeras.ops._unary import ceil
+from torchkeras.ops._unary import cos
+from torchkeras.ops._unary import equal
+from torchkeras.ops._unary import exp
+from torchkeras.ops._unary import expm1
+from torchkeras.ops._unary import floor
+from torchkeras.ops._unary import greater
+from torchkeras.ops._unary import greater_equal
+from torchkeras.ops._unary import isfinite
+from torchkeras.ops._unary import isinf
+from torchkeras.ops._unary import isnan
+from torchkeras.ops._unary import less
+from torchkeras.ops._unary import less_equal
+from torchkeras.ops._unary import log
+from torchkeras.ops._unary import log1p
+from torchkeras.ops._unary import log2
+from torchkeras.ops._unary import log10
+from torchkeras.ops._unary import logical_and
+from torchkeras.ops._unary import logical_not
+from torchkeras.ops._unary import logical_or
+from torchkeras.ops._unary import logical_xor
+from torchkeras.ops._unary import not_equal
+from torchkeras.ops._unary import reciprocal
+from torchkeras.ops._unary import round
+from torchkeras.ops._unary import sign
+from torchkeras.ops._unary import sin
+from torchkeras.ops._unary import sqrt
+from torchkeras.ops._unary import square
+from torchkeras.ops._unary import tanh
 
 __all__ = [
     "abs",
