@@ -45,7 +45,8 @@ class Parity:
     @staticmethod
     def assert_same_weights(theirs, ours):
         """Check weight names, shapes, order and trainable split."""
-        assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
+        names = [w.name for w in theirs.weights]
+        assert [w.name for w in ours.weights] == names
         assert [tuple(w.shape) for w in ours.weights] == [
             tuple(w.shape) for w in theirs.weights
         ]

@@ -137,8 +137,9 @@ def test_conv_config_matches_keras(parity, class_name):
     ours = getattr(layers, class_name)(**config)
     parity.assert_same_config_keys(theirs, ours)
     parity.assert_config_round_trip(ours)
-    assert ours.get_config()["kernel_size"] == theirs.get_config()["kernel_size"]
-    assert ours.get_config()["strides"] == theirs.get_config()["strides"]
+    our_config, keras_config = ours.get_config(), theirs.get_config()
+    assert our_config["kernel_size"] == keras_config["kernel_size"]
+    assert our_config["strides"] == keras_config["strides"]
 
 
 def test_conv_config_round_trip_with_regularizers():

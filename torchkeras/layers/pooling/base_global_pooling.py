@@ -27,8 +27,25 @@ class _BaseGlobalPooling(Layer):
         else:
             self._spatial_axes = tuple(range(2, self._rank + 2))
 
+    def build(self, input_shape):
+        self._check_rank(len(input_shape))
+
+    def _check_rank(self, ndim: int) -> None:
+        """Raise unless inputs have `rank + 2` axes.
+
+        A reduction over the wrong axes would not fail by itself, so the
+        rank is checked on every call, not only when torch raises.
+        """
+        if ndim != self._rank + 2:
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} must have rank "
+                f"{self._rank + 2} (batch, {self._rank} spatial axes, "
+                f"channels). Received an input of rank {ndim}."
+            )
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
+        self._check_rank(len(input_shape))
         if self.data_format == "channels_last":
             channels = input_shape[-1]
             if self.keepdims:

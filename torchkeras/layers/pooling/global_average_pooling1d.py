@@ -49,6 +49,7 @@ class GlobalAveragePooling1D(_BaseGlobalPooling):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
+        self._check_rank(inputs.dim())
         steps_axis = self._spatial_axes[0]
         if mask is None:
             return torch.mean(inputs, dim=steps_axis, keepdim=self.keepdims)

@@ -35,4 +35,5 @@ class GlobalMaxPooling1D(_BaseGlobalPooling):
     _rank = 1
 
     def call(self, inputs):
+        self._check_rank(inputs.dim())
         return torch.amax(inputs, dim=self._spatial_axes, keepdim=self.keepdims)

@@ -37,4 +37,5 @@ class GlobalMaxPooling2D(_BaseGlobalPooling):
     _rank = 2
 
     def call(self, inputs):
+        self._check_rank(inputs.dim())
         return torch.amax(inputs, dim=self._spatial_axes, keepdim=self.keepdims)
