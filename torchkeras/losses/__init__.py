@@ -83,7 +83,11 @@ _ALIASES = {
 # Names `get()` accepts. The two base classes cannot be built from a bare
 # name, so only `deserialize()` resolves them.
 _ALL_OBJECTS = {
-    **{k: v for k, v in _CLASSES.items() if v not in (Loss, LossFunctionWrapper)},
+    **{
+        k: v
+        for k, v in _CLASSES.items()
+        if v not in (Loss, LossFunctionWrapper)
+    },
     **LOSS_FUNCTIONS,
     **_ALIASES,
 }
@@ -123,7 +127,7 @@ def get(identifier: Any) -> Loss | Callable | None:
     instance with default arguments.
 
     Raises:
-        ValueError: if a string names no known loss; the message lists the
+        ValueError: if a string names no known loss. The message lists the
             closest names.
         TypeError: if `identifier` is not one of the accepted types.
 

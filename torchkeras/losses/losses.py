@@ -202,8 +202,8 @@ class Huber(LossFunctionWrapper):
     """Huber loss: squared error near zero, absolute error beyond `delta`.
 
     Each element contributes `0.5 * e**2` when `|e| <= delta` and
-    `delta * |e| - 0.5 * delta**2` otherwise, where `e = y_pred - y_true`;
-    the contributions are averaged over the last axis.
+    `delta * |e| - 0.5 * delta**2` otherwise, where `e = y_pred - y_true`.
+    The contributions are averaged over the last axis.
 
     Args:
         delta: Error size at which the loss turns from quadratic to linear.
@@ -394,7 +394,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     def get_config(self) -> dict[str, Any]:
         """Return the name, reduction and crossentropy options."""
-        # Keras 3.15 leaves `axis` out of this config; it is kept here.
+        # Keras 3.15 leaves `axis` out of this config, but it is kept here.
         return {
             **Loss.get_config(self),
             "from_logits": self.from_logits,
@@ -493,7 +493,9 @@ def binary_crossentropy(
         # a CUDA autocast region. After clipping, both logs are finite.
         eps = config.epsilon()
         prob = torch.clamp(y_pred, eps, 1.0 - eps)
-        losses = -(y_true * torch.log(prob) + (1.0 - y_true) * torch.log1p(-prob))
+        losses = -(
+            y_true * torch.log(prob) + (1.0 - y_true) * torch.log1p(-prob)
+        )
     return losses.mean(dim=axis)
 
 
@@ -516,6 +518,7 @@ def categorical_crossentropy(
 
     Raises:
         ValueError: if `y_true` does not have the shape of `y_pred`.
+        TypeError: if `axis` is not an int.
     """
     _check_axis_type(axis)
     y_pred = _to_float_tensor(y_pred)
@@ -526,15 +529,17 @@ def categorical_crossentropy(
             "Loss `categorical_crossentropy` expects `y_pred` of shape "
             "(batch_size, num_classes) with num_classes > 1. Received: "
             f"y_pred.shape={tuple(y_pred.shape)}. With one class the loss is "
-            "always close to 0; use 'binary_crossentropy' for two classes.",
+            "always close to 0. Use 'binary_crossentropy' for two classes.",
             UserWarning,
             stacklevel=2,
         )
     if label_smoothing:
         # Keras 3.15 divides by the size of the last axis even when `axis`
-        # names another one; the class axis is used here.
+        # names another one, but the class axis is used here.
         num_classes = y_true.shape[axis]
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+        y_true = (
+            y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+        )
 
     if from_logits:
         log_prob = F.log_softmax(y_pred, dim=axis)
@@ -564,6 +569,7 @@ def sparse_categorical_crossentropy(
 
     Raises:
         ValueError: if the shape of `y_true` does not fit `y_pred`.
+        TypeError: if `axis` is not an int.
     """
     _check_axis_type(axis)
     y_pred = _to_float_tensor(y_pred)
@@ -582,8 +588,8 @@ def sparse_categorical_crossentropy(
     if ignore_class is not None:
         valid = labels != ignore_class
         if not from_logits:
-            # Ignored rows may contain zeros, so they are replaced by ones to keep
-            # their log, and its gradient, finite.
+            # Ignored rows may contain zeros. Ones in their place keep the
+            # log, and its gradient, finite.
             valid_rows = valid.unsqueeze(class_axis)
             y_pred = torch.where(valid_rows, y_pred, torch.ones_like(y_pred))
 
@@ -664,7 +670,7 @@ def _clipped_log_probabilities(y_pred: torch.Tensor, axis: int) -> torch.Tensor:
 
 def _check_axis_type(axis: Any) -> None:
     if isinstance(axis, bool) or not isinstance(axis, int):
-        raise ValueError(
+        raise TypeError(
             f"`axis` must be an int. Received: axis={axis!r} of type "
             f"{type(axis).__name__}."
         )

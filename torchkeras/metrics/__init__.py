@@ -155,13 +155,13 @@ def get(identifier: Any) -> Metric | None:
 
     A string is a class name (`"BinaryAccuracy"`), its snake_case form
     (`"binary_accuracy"`) or a short alias (`"mse"`, `"acc"`), and gives a
-    new instance. `"accuracy"` gives `Accuracy`, which counts exact matches;
-    choosing an accuracy from the shapes of labels and predictions is left
+    new instance. `"accuracy"` gives `Accuracy`, which counts exact matches,
+    and choosing an accuracy from the shapes of labels and predictions is left
     to `compile()`. A plain function `fn(y_true, y_pred)` is wrapped in a
     `MeanMetricWrapper` named after it.
 
     Raises:
-        ValueError: if a string names no known metric; the message lists the
+        ValueError: if a string names no known metric. The message lists the
             closest names.
         TypeError: if `identifier` is not one of the accepted types.
 

@@ -176,7 +176,11 @@ class BinaryAccuracy(MeanMetricWrapper):
 
     def get_config(self) -> dict[str, Any]:
         """Return the name, dtype and threshold."""
-        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "threshold": self.threshold,
+        }
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
@@ -290,12 +294,14 @@ def _argmax(x: torch.Tensor) -> torch.Tensor:
     return torch.argmax(x, dim=-1)
 
 
-def _in_top_k(labels: torch.Tensor, scores: torch.Tensor, k: int) -> torch.Tensor:
+def _in_top_k(
+    labels: torch.Tensor, scores: torch.Tensor, k: int
+) -> torch.Tensor:
     """Return 1.0 where `scores[label]` is at least the k-th highest score."""
     original_shape = labels.shape
     labels = labels.reshape(-1, 1).long()
     scores = scores.reshape(-1, scores.shape[-1])
-    # Keras 3.15 on torch raises when k exceeds the number of classes; every
+    # Keras 3.15 on torch raises when k exceeds the number of classes. Every
     # label is then in the top k, so k is capped instead.
     k = min(k, scores.shape[-1])
     kth_highest = torch.topk(scores, k, dim=-1).values[:, -1:]

@@ -19,7 +19,7 @@ class Metric(torch.nn.Module):
     """Base class of all metrics: state tensors, updated batch by batch.
 
     A metric accumulates statistics in state tensors with `update_state()`
-    and turns them into a value with `result()`; `reset_state()` starts over.
+    and turns them into a value with `result()`. `reset_state()` starts over.
     Calling the metric updates it and returns the new result, as in Keras.
 
     Each state made by `add_variable()` is a buffer of this module, so
@@ -65,7 +65,6 @@ class Metric(torch.nn.Module):
         self._state_keys: list[str] = []
         self._state_specs: dict[str, tuple[str, str]] = {}
         self._initial_values: dict[str, torch.Tensor] = {}
-        self.register_load_state_dict_post_hook(_rewrap_after_load)
 
     @property
     def dtype(self) -> str:
@@ -127,16 +126,10 @@ class Metric(torch.nn.Module):
         with torch.inference_mode(False):
             value = initializers.get(initializer)(shape, dtype=dtype)
             value = convert_to_tensor(value, dtype=dtype, device=self._device())
-            state = Variable(
-                value.clone(),
-                trainable=False,
-                name=name,
-                path=f"{self.name}/{name}",
-                aggregation=aggregation,
-            )
+            self._state_specs[key] = (name, aggregation)
+            state = self._as_state(key, value.clone())
         self.register_buffer(key, state)
         self._state_keys.append(key)
-        self._state_specs[key] = (name, aggregation)
         self._initial_values[key] = value
         return state
 
@@ -147,7 +140,7 @@ class Metric(torch.nn.Module):
         dtype: Any = None,
         name: str | None = None,
     ) -> Variable:
-        """Create a state tensor; the older name of `add_variable()`."""
+        """Create a state tensor, like its newer name `add_variable()`."""
         return self.add_variable(shape, initializer, dtype=dtype, name=name)
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
@@ -172,7 +165,7 @@ class Metric(torch.nn.Module):
             metric.reset_state()
 
     def reset_states(self) -> None:
-        """Restore the initial states; the older name of `reset_state()`."""
+        """Restore the initial states, like its newer name `reset_state()`."""
         self.reset_state()
 
     def forward(self, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -198,14 +191,21 @@ class Metric(torch.nn.Module):
 
     def __setattr__(self, name: str, value: Any) -> None:
         key = self._state_key_of(value)
-        if key is None:
+        if key is not None:
+            if key != name:
+                self._rename_state(key, name)
+        elif name in self.__dict__.get("_state_specs", ()) and isinstance(
+            value, torch.Tensor
+        ):
+            # A new tensor for a state, as `load_state_dict(assign=True)`
+            # sets, stays a buffer instead of becoming a parameter.
+            self._buffers[name] = self._as_state(name, value.detach())
+        else:
             super().__setattr__(name, value)
-        elif key != name:
-            self._rename_state(key, name)
 
     def _apply(self, fn: Any, recurse: bool = True) -> Metric:
-        # `Module._apply` replaces buffers by plain tensors on `.to()`; the
-        # states are wrapped again so they keep their Keras API.
+        # `Module._apply` replaces buffers by plain tensors on `.to()`, so the
+        # states are wrapped again to keep their Keras API.
         super()._apply(fn, recurse)
         self._rewrap_states()
         return self
@@ -248,8 +248,10 @@ class Metric(torch.nn.Module):
 
     def _unused_key(self, name: str) -> str:
         key, index = name, 0
-        while key in self._buffers or key in self.__dict__ or hasattr(
-            type(self), key
+        while (
+            key in self._buffers
+            or key in self.__dict__
+            or hasattr(type(self), key)
         ):
             index += 1
             key = f"{name}_{index}"
@@ -265,9 +267,8 @@ class Metric(torch.nn.Module):
         return None
 
     def _rename_state(self, old: str, new: str) -> None:
-        if new in self._buffers or new in self._parameters or new in (
-            self._modules
-        ):
+        taken = (self._buffers, self._parameters, self._modules)
+        if any(new in names for names in taken):
             raise ValueError(
                 f"Cannot assign state {old!r} of metric {self.name!r} to "
                 f"attribute {new!r}: a buffer, parameter or submodule of "
@@ -286,18 +287,15 @@ class Metric(torch.nn.Module):
     def _rewrap_states(self) -> None:
         for key in self._state_keys:
             state = self._buffers[key]
-            if isinstance(state, Variable):
-                continue
-            name, aggregation = self._state_specs[key]
-            self._buffers[key] = Variable(
-                state,
-                trainable=False,
-                name=name,
-                path=f"{self.name}/{name}",
-                aggregation=aggregation,
-            )
+            if not isinstance(state, Variable):
+                self._buffers[key] = self._as_state(key, state)
 
-
-def _rewrap_after_load(module: Metric, incompatible_keys: Any) -> None:
-    # `load_state_dict(..., assign=True)` swaps in plain tensors.
-    module._rewrap_states()
+    def _as_state(self, key: str, value: torch.Tensor) -> Variable:
+        name, aggregation = self._state_specs[key]
+        return Variable(
+            value,
+            trainable=False,
+            name=name,
+            path=f"{self.name}/{name}",
+            aggregation=aggregation,
+        )

@@ -20,7 +20,7 @@ def _binary_crossentropy_same_rank(
     **kwargs: Any,
 ) -> torch.Tensor:
     # Keras 3.15 raises for labels of shape (N,) against predictions of
-    # shape (N, 1) here; matching the ranks first gives the loss's value.
+    # shape (N, 1) here. Matching the ranks first gives the loss's value.
     y_pred = convert_to_tensor(y_pred)
     y_true = convert_to_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

@@ -46,7 +46,9 @@ def reduce_to_samplewise_values(
         )
         weight_rank = sample_weight.dim()
         if values.dim() > weight_rank:
-            values = reduce_fn(values, dim=tuple(range(weight_rank, values.dim())))
+            values = reduce_fn(
+                values, dim=tuple(range(weight_rank, values.dim()))
+            )
         sample_weight = sample_weight.broadcast_to(values.shape)
         values = values * sample_weight
         if weight_rank > 1:
@@ -98,8 +100,8 @@ class Sum(Metric):
 class Mean(Metric):
     """Running (weighted) mean of the values it is given.
 
-    Without `sample_weight` each sample counts once; a sample with several
-    values contributes their mean. With `sample_weight` the result is
+    Without `sample_weight` each sample counts once, and a sample with
+    several values contributes their mean. With `sample_weight` the result is
     `sum(value * weight) / sum(weight)`.
 
     Args:
@@ -124,7 +126,7 @@ class Mean(Metric):
         self.count = self.add_variable((), "zeros", name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        """Add the (weighted) values and their number (or weight) to the state."""
+        """Add the (weighted) values and their count or weight to the state."""
         mask = get_mask(values)
         values = self._prepare_values(values)
         values, sample_weight = reduce_to_samplewise_values(
@@ -151,7 +153,7 @@ class Mean(Metric):
 class MeanMetricWrapper(Mean):
     """A metric that averages the per-sample output of `fn(y_true, y_pred)`.
 
-    Any function returning one value per sample becomes a metric; the
+    Any function returning one value per sample becomes a metric. The
     result is the (weighted) mean of those values over every batch seen.
 
     Args:
