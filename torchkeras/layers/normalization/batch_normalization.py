@@ -237,16 +237,21 @@ class BatchNormalization(Layer):
         """Normalize with torch's fused kernel and fix its variance update.
 
         torch updates the moving variance with the unbiased batch variance
-        `v * count / (count - 1)`; Keras uses the biased `v`. Its update is
-        `old * momentum + v_unbiased * (1 - momentum)`, so subtracting
-        `old * momentum`, rescaling by `(count - 1) / count` and adding
-        `old * momentum` back gives Keras's value.
+        `v * count / (count - 1)`; Keras uses the biased `v`. torch's
+        update is `old * momentum + v_unbiased * (1 - momentum)`, so
+        rescaling its change from `old * momentum` by `(count - 1) / count`
+        gives Keras's value.
+
+        The kernel updates copies of the moving statistics. The autograd
+        graph keeps the copies, so writing the layer's weights afterwards
+        does not invalidate a pending backward pass.
         """
-        previous = self.moving_variance.detach() * self.momentum
+        running_mean = self.moving_mean.detach().clone()
+        running_variance = self.moving_variance.detach().clone()
         outputs = F.batch_norm(
             inputs,
-            self.moving_mean,
-            self.moving_variance,
+            running_mean,
+            running_variance,
             self.gamma,
             self.beta,
             True,
@@ -254,9 +259,10 @@ class BatchNormalization(Layer):
             self.epsilon,
         )
         with torch.no_grad():
-            self.moving_variance.sub_(previous)
-            self.moving_variance.mul_((count - 1) / count)
-            self.moving_variance.add_(previous)
+            kept = self.moving_variance * self.momentum
+            change = (running_variance - kept) * ((count - 1) / count)
+            self.moving_mean.copy_(running_mean)
+            self.moving_variance.copy_(kept + change)
         return outputs
 
     def _train_with_moments(self, inputs, mask, axis) -> torch.Tensor:
@@ -284,11 +290,12 @@ class BatchNormalization(Layer):
             variance = squares.sum(dim=reduce_axes, keepdim=True) / total
         with torch.no_grad():
             new_weight = 1.0 - self.momentum
-            self.moving_mean.mul_(self.momentum).add_(
-                mean.flatten() * new_weight
+            self.moving_mean.copy_(
+                self.moving_mean * self.momentum + mean.flatten() * new_weight
             )
-            self.moving_variance.mul_(self.momentum).add_(
-                variance.flatten() * new_weight
+            self.moving_variance.copy_(
+                self.moving_variance * self.momentum
+                + variance.flatten() * new_weight
             )
         outputs = (inputs - mean) * torch.rsqrt(variance + self.epsilon)
         shape = [1, -1] + [1] * (inputs.dim() - 2)
