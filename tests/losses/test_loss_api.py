@@ -233,7 +233,7 @@ def test_wrapper_config_round_trip():
     ids=["bce", "cce_logits", "scce_ignore", "huber"],
 )
 def test_meta_tensors_need_no_host_sync(loss):
-    # Meta tensors hold no data, so any `.item()` or host copy would raise.
+    # Meta tensors contain no data, so any `.item()` or host copy would raise.
     y_pred = torch.rand(4, 3, device="meta")
     y_true = torch.zeros(4, 3, device="meta")
     if isinstance(loss, losses.SparseCategoricalCrossentropy):

@@ -130,7 +130,7 @@ class TestDevices:
         assert isinstance(twin.hits, Variable)
 
     def test_meta_tensors_need_no_host_sync(self):
-        # Meta tensors hold no data, so any `.item()` or host copy would raise.
+        # Meta tensors contain no data, so any `.item()` or host copy would raise.
         metric = metrics.SparseCategoricalAccuracy().to("meta")
         labels = torch.zeros(4, dtype=torch.long, device="meta")
         weights = torch.ones(4, device="meta")
@@ -143,7 +143,7 @@ class TestDevices:
         metric.update_state(torch.ones(3, device="meta"))
         assert metric.total.device.type == "meta"
 
-    def test_built_in_inference_mode_updates_outside(self):
+    def test_created_in_inference_mode_updates(self):
         with torch.inference_mode():
             metric = metrics.BinaryAccuracy()
             metric.update_state(torch.ones(2, 1), torch.ones(2, 1))
