@@ -29,6 +29,8 @@ from torchkeras.activations.activations import softmax
 from torchkeras.activations.activations import softplus
 from torchkeras.activations.activations import softsign
 from torchkeras.activations.activations import sparse_plus
+from torchkeras.activations.activations import sparse_sigmoid
+from torchkeras.activations.activations import sparsemax
 from torchkeras.activations.activations import squareplus
 from torchkeras.activations.activations import swish
 from torchkeras.activations.activations import tanh
@@ -65,6 +67,8 @@ __all__ = [
     "softplus",
     "softsign",
     "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
     "squareplus",
     "swish",
     "tanh",
@@ -78,7 +82,8 @@ _ACTIVATIONS = {
         celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid,
         hard_silu, hard_tanh, leaky_relu, linear, log_sigmoid, log_softmax,
         mish, relu, relu6, selu, sigmoid, silu, soft_shrink, softmax,
-        softplus, softsign, sparse_plus, squareplus, tanh, tanh_shrink,
+        softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
+        squareplus, tanh, tanh_shrink, threshold,
     )
 }
 # Keras resolves these names to the same functions.

@@ -5,25 +5,29 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from torchkeras.ops import nn as nn_ops
+
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit, with Keras's optional slope, cap and threshold.
 
-    With the defaults this is `max(x, 0)`. Otherwise values below
-    `threshold` become `negative_slope * (x - threshold)` and values above
-    `max_value` are capped.
+    With the defaults this is `max(x, 0)`. Otherwise, as in Keras, values
+    above `threshold` pass through (a value equal to it gives 0), the
+    result is clipped to `[0, max_value]` when `max_value` is set, and
+    `negative_slope * (threshold - x)` is subtracted below `threshold`.
     """
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return torch.relu(x)
+    if max_value is None and threshold == 0.0:
+        if negative_slope == 0.0:
+            return torch.relu(x)
+        return F.leaky_relu(x, negative_slope)
     if threshold != 0.0:
-        below = negative_slope * (x - threshold)
-        result = torch.where(x >= threshold, x, below)
-    elif negative_slope != 0.0:
-        result = F.leaky_relu(x, negative_slope)
+        result = torch.where(x > threshold, x, torch.zeros_like(x))
     else:
         result = torch.relu(x)
     if max_value is not None:
-        result = torch.clamp(result, max=max_value)
+        result = torch.clamp(result, 0.0, max_value)
+    if negative_slope != 0.0:
+        result = result - negative_slope * torch.relu(threshold - x)
     return result
 
 
@@ -162,6 +166,16 @@ def sparse_plus(x):
     """0 below -1, `x` above 1, and `(x + 1)**2 / 4` in between."""
     middle = (x + 1) ** 2 / 4
     return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, middle))
+
+
+def sparse_sigmoid(x):
+    """0 below -1, 1 above 1, and `(x + 1) / 2` in between."""
+    return torch.clamp((x + 1) / 2, 0.0, 1.0)
+
+
+def sparsemax(x, axis=-1):
+    """Projection onto the probability simplex: a softmax with exact zeros."""
+    return nn_ops.sparsemax(x, axis=axis)
 
 
 def threshold(x, threshold, default_value):
