@@ -611,6 +611,12 @@ class Layer(torch.nn.Module):
             "trainable": self.trainable,
             "dtype": _dtype_policy_config(self.dtype),
         }
+        if self.activity_regularizer is not None:
+            from torchkeras.saving.serialization import serialize_keras_object
+
+            base["activity_regularizer"] = serialize_keras_object(
+                self.activity_regularizer
+            )
         if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
             args, kwargs = self._init_arguments
             if args:

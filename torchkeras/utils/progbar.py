@@ -68,17 +68,13 @@ class Progbar:
         self._previous_length = 0
 
     def should_draw(self, current: int) -> bool:
-        """Return whether `update(current, ...)` would draw anything now.
+        """Return whether `update(current, ...)` would redraw the bar now.
 
         Callers use it to skip reading metric values (a device sync) on
-        steps where nothing is shown.
+        steps where nothing is shown. Only an interactive `verbose=1` bar
+        redraws before the end.
         """
-        if self.verbose == 0:
-            return False
-        finished = self.target is not None and current >= self.target
-        if finished:
-            return True
-        if self.verbose == 2 or not self._interactive:
+        if self.verbose != 1 or not self._interactive:
             return False
         return time.perf_counter() - self._last_draw >= self.interval
 
