@@ -106,6 +106,11 @@ class CallbackList:
             return True
         return self.progbar is not None and self.progbar.wants_logs(step)
 
+    def record_steps(self, steps: int) -> None:
+        """Tell the progress bar how many steps ran, for unknown-length data."""
+        if self.progbar is not None:
+            self.progbar.seen_steps = steps
+
     def has_batch_listeners(self, hook: str) -> bool:
         """Return whether any callback other than the progress bar uses `hook`."""
         return bool(self._batch_listeners[hook])

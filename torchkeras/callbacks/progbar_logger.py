@@ -21,6 +21,7 @@ class ProgbarLogger(Callback):
         self.epochs = 1
         self._progbar: Progbar | None = None
         self._in_fit = False
+        self.seen_steps = 0
 
     def set_params(self, params):
         super().set_params(params)
@@ -79,7 +80,7 @@ class ProgbarLogger(Callback):
             return
         target = self._progbar.target
         if target is None:
-            target = self.params.get("seen_steps", 0)
+            target = self.seen_steps
             self._progbar.target = target
         self._progbar.update(target, logs, finalize=True)
         self._progbar = None

@@ -32,9 +32,15 @@ class _CallState:
     """
 
     training: bool | None = None
+    # Number of layer calls in progress; 0 means the next call is top level.
+    depth: int = 0
 
 
 _CALL_STATE = _CallState()
+
+# Layers holding losses from `add_loss`. A top-level call clears them, so
+# each forward pass reports only its own losses, as in Keras.
+_LAYERS_WITH_LOSSES: set[Layer] = set()
 
 
 def _shape_of(value: Any) -> Any:
@@ -445,6 +451,7 @@ class Layer(torch.nn.Module):
         trainer adds them to the training loss.
         """
         self._losses.append(loss)
+        _LAYERS_WITH_LOSSES.add(self)
 
     @property
     def losses(self) -> list[torch.Tensor]:
@@ -460,6 +467,7 @@ class Layer(torch.nn.Module):
     def _clear_losses(self) -> None:
         for layer in self._layers_recursive():
             layer._losses.clear()
+            _LAYERS_WITH_LOSSES.discard(layer)
 
     def _layers_recursive(self) -> list[Layer]:
         return [m for m in self.modules() if isinstance(m, Layer)]
@@ -493,6 +501,10 @@ class Layer(torch.nn.Module):
             self._build_on_call(args, kwargs)
 
         state = _CALL_STATE
+        depth = state.depth
+        if depth == 0 and _LAYERS_WITH_LOSSES:
+            _clear_added_losses()
+        state.depth = depth + 1
         outer_training = state.training
         training = kwargs.get("training")
         if training is None:
@@ -516,6 +528,7 @@ class Layer(torch.nn.Module):
             raise
         finally:
             state.training = outer_training
+            state.depth = depth
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -738,6 +751,12 @@ class InputSpec:
             f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, "
             f"axes={self.axes})"
         )
+
+
+def _clear_added_losses() -> None:
+    for layer in _LAYERS_WITH_LOSSES:
+        layer._losses.clear()
+    _LAYERS_WITH_LOSSES.clear()
 
 
 def _infer_output_shape(layer: Layer, input_shape) -> Any:

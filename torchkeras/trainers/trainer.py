@@ -239,17 +239,23 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
 
     def get_metrics_result(self) -> dict[str, torch.Tensor]:
-        """Return the current value of every metric, keyed by name."""
+        """Return the current value of every metric, keyed by log name."""
         results: dict[str, Any] = {}
+        compiled = self._compile_metrics
+        if self._loss_tracker is not None:
+            results["loss"] = self._loss_tracker.result()
+        if compiled is not None and compiled.built:
+            results.update(compiled.result())
         for metric in self.metrics:
-            if isinstance(metric, CompileMetrics):
-                results.update(metric.result())
+            if metric is self._loss_tracker or (
+                compiled is not None and metric in compiled.all_metrics
+            ):
+                continue
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
             else:
-                value = metric.result()
-                if isinstance(value, dict):
-                    results.update(value)
-                else:
-                    results[metric.name] = value
+                results[metric.name] = value
         return results
 
     @property
@@ -497,7 +503,7 @@ class Trainer:
                 self.train()
                 callback_list.on_epoch_begin(epoch)
                 seen = self._fit_one_epoch(adapter, steps_per_epoch, callback_list, custom_step)
-                callback_list.params["seen_steps"] = seen
+                callback_list.record_steps(seen)
                 epoch_logs = _pythonify_logs(
                     self._last_step_logs if custom_step else self.get_metrics_result()
                 )
@@ -645,7 +651,7 @@ class Trainer:
                     callback_list.on_test_batch_end(
                         step - 1, logs if custom_step else self.get_metrics_result()
                     )
-            callback_list.params["seen_steps"] = step
+            callback_list.record_steps(step)
             logs = _pythonify_logs(logs if custom_step else self.get_metrics_result())
             callback_list.on_test_end(logs)
         finally:
@@ -721,7 +727,7 @@ class Trainer:
                     callback_list.wants_batch_logs("on_predict_batch_end", step)
                 ):
                     callback_list.on_predict_batch_end(step - 1, {"outputs": batch_outputs})
-            callback_list.params["seen_steps"] = step
+            callback_list.record_steps(step)
             callback_list.on_predict_end()
         finally:
             self._restore_modes(modes)
