@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import torch
+
+from torchkeras import config
 from torchkeras.initializers.initializers import Constant
 from torchkeras.initializers.initializers import GlorotNormal
 from torchkeras.initializers.initializers import GlorotUniform
@@ -70,6 +74,10 @@ _ALIASES = {
     "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling,
     "zeros": Zeros,
+    "one": Ones,
+    "zero": Zeros,
+    "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal,
 }
 
 
@@ -89,8 +97,26 @@ def deserialize(config: dict[str, Any]) -> Initializer:
     return cls.from_config(config.get("config", {}))
 
 
+def _fixed_value_initializer(value):
+    """Return an initializer that gives `value`, for that shape only."""
+
+    def initialize(shape, dtype=None):
+        if tuple(shape) != tuple(value.shape):
+            raise ValueError(
+                f"This initializer holds a fixed value of shape "
+                f"{tuple(value.shape)}, so `shape` must match it. "
+                f"Received: shape={tuple(shape)}"
+            )
+        return torch.as_tensor(value).to(config.standardize_dtype(dtype))
+
+    return initialize
+
+
 def get(identifier: Any) -> Initializer | None:
     """Return an initializer from a name, config dict, class or callable.
+
+    A numpy array or tensor gives an initializer that returns that value
+    (cast to the requested dtype) for a matching shape, as in Keras.
 
     Raises:
         ValueError: if a string names no known initializer.
@@ -106,6 +132,8 @@ def get(identifier: Any) -> Initializer | None:
         return lookup(identifier, table, "initializer")()
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
+        return _fixed_value_initializer(identifier)
     if callable(identifier):
         return identifier
     raise TypeError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from torchkeras import config
@@ -14,13 +15,23 @@ from torchkeras import config
 _TRUNCATION_STDDEV = 0.87962566103423978
 
 
-def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+def compute_fans(
+    shape: tuple[int, ...],
+    input_axes: list[int] | None = None,
+    output_axes: list[int] | None = None,
+) -> tuple[int, int]:
     """Return `(fan_in, fan_out)` of a weight in Keras layout.
 
     Keras layout puts input features second to last and outputs last, so a
-    Conv2D kernel `(kh, kw, in, out)` has `fan_in = kh * kw * in`.
+    Conv2D kernel `(kh, kw, in, out)` has `fan_in = kh * kw * in`. When both
+    `input_axes` and `output_axes` are given, the fans are instead the
+    products of the sizes of those axes, as in Keras.
     """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        fan_in = math.prod(shape[axis] for axis in input_axes)
+        fan_out = math.prod(shape[axis] for axis in output_axes)
+        return int(fan_in), int(fan_out)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -95,15 +106,15 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Fills the weight with `value` (a scalar)."""
+    """Fills the weight with `value`, a scalar or an array that broadcasts."""
 
     def __init__(self, value: float = 0.0):
         self.value = value
 
     def __call__(self, shape, dtype=None) -> torch.Tensor:
-        return torch.full(
-            tuple(shape), float(self.value), dtype=config.standardize_dtype(dtype)
-        )
+        dtype = config.standardize_dtype(dtype)
+        value = torch.as_tensor(np.asarray(self.value)).to(dtype)
+        return torch.broadcast_to(value, tuple(shape)).clone()
 
     def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
@@ -174,6 +185,8 @@ class VarianceScaling(_RandomInitializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed=None,
+        input_axes: list[int] | None = None,
+        output_axes: list[int] | None = None,
     ):
         super().__init__(seed)
         if scale <= 0.0:
@@ -197,9 +210,11 @@ class VarianceScaling(_RandomInitializer):
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
+        self.input_axes = input_axes
+        self.output_axes = output_axes
 
     def __call__(self, shape, dtype=None) -> torch.Tensor:
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out}.get(
             self.mode, (fan_in + fan_out) / 2.0
         )
@@ -220,19 +235,31 @@ class VarianceScaling(_RandomInitializer):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
 def _variance_scaling_subclass(name, scale, mode, distribution, summary):
     """Create a fixed-argument VarianceScaling subclass such as GlorotUniform."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
         VarianceScaling.__init__(
-            self, scale=scale, mode=mode, distribution=distribution, seed=seed
+            self,
+            scale=scale,
+            mode=mode,
+            distribution=distribution,
+            seed=seed,
+            input_axes=input_axes,
+            output_axes=output_axes,
         )
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {
+            "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
 
     return type(
         name,
