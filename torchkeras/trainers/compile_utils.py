@@ -73,6 +73,22 @@ def resolve_metric(identifier, y_true, y_pred):
     return metric
 
 
+def _check_identifier(identifier, kind: str) -> None:
+    """Raise now for an unknown string, instead of on the first batch."""
+    if not isinstance(identifier, str):
+        return
+    if identifier.lower() in ("accuracy", "acc", "crossentropy", "ce"):
+        return
+    if kind == "loss":
+        from torchkeras import losses
+
+        losses.get(identifier)
+    else:
+        from torchkeras import metrics
+
+        metrics.get(identifier)
+
+
 def _single_output(value, argument: str):
     """Return the one entry of a list/dict given for a single-output model."""
     if isinstance(value, dict):
@@ -103,6 +119,7 @@ class CompileLoss:
                 )
             loss = loss[0]
         self._identifier = _single_output(loss, "loss")
+        _check_identifier(self._identifier, "loss")
         weights = loss_weights
         if isinstance(weights, (list, tuple)):
             if len(weights) != 1:
@@ -153,6 +170,8 @@ class CompileMetrics:
     def __init__(self, metrics=None, weighted_metrics=None):
         self._metrics_spec = self._as_list(metrics, "metrics")
         self._weighted_spec = self._as_list(weighted_metrics, "weighted_metrics")
+        for identifier in self._metrics_spec + self._weighted_spec:
+            _check_identifier(identifier, "metric")
         self.metrics: list = []
         self.weighted_metrics: list = []
         self.built = False

@@ -35,6 +35,13 @@ def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
     return result
 
 
+def _is_overridden(model, method: str) -> bool:
+    """Return whether `model` replaces the default `method` (class or instance)."""
+    return method in vars(model) or getattr(type(model), method) is not getattr(
+        Trainer, method
+    )
+
+
 def _validate_positive_int(name: str, value, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
@@ -491,7 +498,7 @@ class Trainer:
             epochs=epochs,
             steps=steps,
         )
-        custom_step = type(self).train_step is not Trainer.train_step
+        custom_step = _is_overridden(self, "train_step")
         object.__setattr__(self, "_train_variables", None)
         object.__setattr__(self, "stop_training", False)
         modes = self._save_modes()
@@ -629,7 +636,7 @@ class Trainer:
         return self._flatten_logs_in_order(logs)
 
     def _evaluate_adapter(self, adapter, callback_list, steps) -> dict[str, float]:
-        custom_step = type(self).test_step is not Trainer.test_step
+        custom_step = _is_overridden(self, "test_step")
         modes = self._save_modes()
         self.reset_metrics()
         logs: dict[str, Any] = {}
