@@ -17,7 +17,7 @@ def standardize_tuple(
 
     Raises:
         ValueError: if `value` is not an int or a sequence of `length`
-            ints, or holds a value below 1 (below 0 with `allow_zero`).
+            ints, or contains a value below 1 (below 0 with `allow_zero`).
     """
     expected = f"`{name}` must be an integer or a tuple of {length} integers"
     if isinstance(value, bool):
@@ -28,7 +28,8 @@ def standardize_tuple(
         try:
             result = tuple(value)
         except TypeError:
-            raise ValueError(f"{expected}. Received: {name}={value!r}") from None
+            message = f"{expected}. Received: {name}={value!r}"
+            raise ValueError(message) from None
         if len(result) != length or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in result
         ):

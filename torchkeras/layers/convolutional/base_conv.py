@@ -26,12 +26,12 @@ _CONV_FUNCTIONS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 class _BaseConv(Layer):
     """Private base of the convolution layers of any rank.
 
-    The kernel is stored in Keras's layout `(*kernel_size, in_channels //
-    groups, filters)` so weights exchange with Keras unchanged; `call`
-    hands torch a permuted view in its `(filters, in_channels // groups,
-    *kernel_size)` layout. Channels-last inputs are also passed as a
-    permuted view, which torch's convolution accepts without a copy for
-    2D inputs.
+    The kernel is stored in Keras's layout
+    `(*kernel_size, in_channels // groups, filters)`, so weights exchange
+    with Keras unchanged. `call` hands torch a permuted view in its
+    `(filters, in_channels // groups, *kernel_size)` layout. Channels-last
+    inputs are also passed as a permuted view, which torch's 2D
+    convolution reads without a copy.
     """
 
     _rank = 0
@@ -75,10 +75,13 @@ class _BaseConv(Layer):
                 "`filters` must be divisible by `groups`. "
                 f"Received: filters={filters}, groups={groups}"
             )
+
         kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
         strides = standardize_tuple(strides, rank, "strides")
         dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        allowed = ("valid", "same")
+        if rank == 1:
+            allowed += ("causal",)
         padding = standardize_padding(padding, allowed)
         if max(strides) > 1 and max(dilation_rate) > 1:
             raise ValueError(
@@ -91,6 +94,7 @@ class _BaseConv(Layer):
                 f"{name} does not support `lora_rank` yet. "
                 f"Received: lora_rank={lora_rank!r}. Supported: None."
             )
+
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = filters
         self.kernel_size = kernel_size
@@ -110,6 +114,7 @@ class _BaseConv(Layer):
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha
         self.input_spec = InputSpec(min_ndim=rank + 2)
+
         self._channels_last = self.data_format == "channels_last"
         self._linear_activation = self.activation is activations.linear
         self._conv = _CONV_FUNCTIONS[rank]
@@ -179,9 +184,9 @@ class _BaseConv(Layer):
     def _pad(self, inputs: torch.Tensor) -> tuple[torch.Tensor, Any]:
         """Return the channels-first inputs and torch's `padding` argument.
 
-        Symmetric padding is left to the convolution; only an odd total
-        ('same' with an even effective kernel or a stride) or causal
-        padding needs an explicit `F.pad` copy.
+        Symmetric padding is left to the convolution. Only causal padding
+        and an odd 'same' total (from an even effective kernel or a
+        stride) need an explicit `F.pad` copy.
         """
         if self.padding == "valid":
             return inputs, 0

@@ -128,6 +128,7 @@ class BatchNormalization(Layer):
                 "`epsilon` must be a positive float. "
                 f"Received: epsilon={epsilon!r}"
             )
+
         super().__init__(**kwargs)
         self.axis = axis
         self.momentum = float(momentum)
@@ -151,6 +152,7 @@ class BatchNormalization(Layer):
         self.renorm_momentum = renorm_momentum
         self.synchronized = synchronized
         self.supports_masking = True
+
         self.gamma = None
         self.beta = None
         self._channel_axis = 1
@@ -170,6 +172,7 @@ class BatchNormalization(Layer):
                 f"Axis {self.axis} of the input of layer {self.name!r} must "
                 f"have a known size. Received: input_shape={input_shape}"
             )
+
         shape = (channels,)
         if self.scale:
             self.gamma = self.add_weight(
@@ -210,7 +213,8 @@ class BatchNormalization(Layer):
                 f"inputs.shape={tuple(inputs.shape)}"
             )
         if inputs.dtype != self.moving_mean.dtype:
-            # Keras computes in at least float32 and returns its dtype.
+            # As in Keras, the output has the layer's dtype whatever the
+            # float type of the inputs.
             inputs = inputs.to(self.moving_mean.dtype)
         axis = self._channel_axis
         # torch's batch_norm normalizes axis 1; this permute is a view.
@@ -269,7 +273,7 @@ class BatchNormalization(Layer):
         """Normalize with explicit (optionally masked) batch moments.
 
         Used when a mask is given, and for one value per channel, where
-        torch's fused kernel refuses to train.
+        torch's fused kernel raises in training.
         """
         reduce_axes = [0] + list(range(2, inputs.dim()))
         if mask is None:

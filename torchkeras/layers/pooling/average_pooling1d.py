@@ -12,8 +12,8 @@ class AveragePooling1D(_BasePooling):
     so a corner window of ones averages to 1.
 
     Args:
-        pool_size: Integer or tuple of 1 integers, the window size.
-        strides: Integer or tuple of 1 integers, the step of the
+        pool_size: Integer or tuple of 1 integer, the window size.
+        strides: Integer or tuple of 1 integer, the step of the
             window. None means `pool_size`.
         padding: `"valid"` (windows stay inside the input) or `"same"`
             (output size `ceil(size / stride)`; padding is added after the

@@ -106,13 +106,16 @@ class _BasePooling(Layer):
                 padding,
                 count_include_pad=False,
             )
-        # Torch cannot pad one side only, so pad with zeros and divide by
-        # the average of a padded all-ones map: the fraction of each window
-        # that holds data.
-        sums = pool(F.pad(inputs, _flat(pads)), self.pool_size, self.strides)
+        # Torch's pooling pads both sides equally. So pad with zeros, then
+        # divide by the average of a padded all-ones map, which is the
+        # fraction of each window that contains data.
+        pads = _flat(pads)
+        zero_padded_means = pool(
+            F.pad(inputs, pads), self.pool_size, self.strides
+        )
         ones = inputs.new_ones((1, 1) + tuple(inputs.shape[2:]))
-        fractions = pool(F.pad(ones, _flat(pads)), self.pool_size, self.strides)
-        return sums / fractions
+        fractions = pool(F.pad(ones, pads), self.pool_size, self.strides)
+        return zero_padded_means / fractions
 
     def compute_output_shape(self, input_shape):
         channel_axis = -1 if self._channels_last else 1

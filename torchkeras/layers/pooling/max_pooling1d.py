@@ -11,9 +11,9 @@ class MaxPooling1D(_BasePooling):
     Padded positions never win the maximum.
 
     Args:
-        pool_size: Integer or tuple of 1 integers, the window size.
+        pool_size: Integer or tuple of 1 integer, the window size.
             Defaults to 2.
-        strides: Integer or tuple of 1 integers, the step of the
+        strides: Integer or tuple of 1 integer, the step of the
             window. None means `pool_size`.
         padding: `"valid"` (windows stay inside the input) or `"same"`
             (output size `ceil(size / stride)`; padding is added after the

@@ -51,7 +51,12 @@ class Reshape(Layer):
         if any(size is None for size in sample_shape):
             return tuple(None if size == -1 else size for size in target)
         total = math.prod(sample_shape)
-        known = math.prod(size for size in target if size != -1)
+        # A loop rather than math.prod over a generator, which
+        # torch.compile cannot trace.
+        known = 1
+        for size in target:
+            if size != -1:
+                known *= size
         if -1 not in target:
             fits = known == total
         else:
