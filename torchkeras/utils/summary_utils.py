@@ -64,16 +64,16 @@ def _ratio_reduce(excess: int, widths: list[int]) -> list[int]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Wrap `text` at spaces into lines of at most `width` characters."""
+    """Wrap `text` at spaces into lines of at most `width` characters.
+
+    A word longer than a line is cut and ends with an ellipsis, as Keras's
+    table shows it.
+    """
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
-        while len(word) > width:
-            if current:
-                lines.append(current)
-                current = ""
-            lines.append(word[:width])
-            word = word[width:]
+        if len(word) > width:
+            word = word[: width - 1] + "…"
         candidate = f"{current} {word}" if current else word
         if len(candidate) <= width:
             current = candidate
