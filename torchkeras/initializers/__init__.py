@@ -103,7 +103,7 @@ def _fixed_value_initializer(value):
     def initialize(shape, dtype=None):
         if tuple(shape) != tuple(value.shape):
             raise ValueError(
-                f"This initializer holds a fixed value of shape "
+                f"This initializer returns a fixed value of shape "
                 f"{tuple(value.shape)}, so `shape` must match it. "
                 f"Received: shape={tuple(shape)}"
             )

@@ -2,7 +2,7 @@
 
 Every op accepts torch tensors, numpy arrays and Python scalars and returns
 torch tensors (`shape` returns a tuple). The submodules `core`, `numpy`,
-`math`, `nn` and `linalg` mirror Keras's; this package exports all their
+`math`, `nn` and `linalg` mirror Keras's, and this package exports all their
 ops at the top level, as `keras.ops` does.
 """
 

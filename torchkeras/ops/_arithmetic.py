@@ -24,7 +24,7 @@ def add(x1: Any, x2: Any) -> torch.Tensor:
 
 
 def subtract(x1: Any, x2: Any) -> torch.Tensor:
-    """Return `x1 - x2`, broadcasting; a bool input takes the other's type."""
+    """Return `x1 - x2`, broadcasting. A bool input takes the other's type."""
     x1, x2 = convert_all(x1, x2)
     # torch rejects bool subtraction, so a bool operand is cast first.
     if x1.dtype == torch.bool:
@@ -43,7 +43,7 @@ def multiply(x1: Any, x2: Any) -> torch.Tensor:
 
 
 def divide(x1: Any, x2: Any) -> torch.Tensor:
-    """Return the true division `x1 / x2`; integer inputs give floats."""
+    """Return the true division `x1 / x2`, which is float for integer inputs."""
     x1, x2 = convert_all(x1, x2)
     return torch.divide(x1, x2)
 
@@ -75,13 +75,13 @@ def negative(x: Any) -> torch.Tensor:
 
 
 def maximum(x1: Any, x2: Any) -> torch.Tensor:
-    """Return the element-wise maximum; NaN wins, as in numpy."""
+    """Return the element-wise maximum, NaN where either input is NaN."""
     x1, x2 = convert_all(x1, x2)
     return torch.maximum(x1, x2)
 
 
 def minimum(x1: Any, x2: Any) -> torch.Tensor:
-    """Return the element-wise minimum; NaN wins, as in numpy."""
+    """Return the element-wise minimum, NaN where either input is NaN."""
     x1, x2 = convert_all(x1, x2)
     return torch.minimum(x1, x2)
 
@@ -135,9 +135,10 @@ def matmul(x1: Any, x2: Any) -> torch.Tensor:
 def dot(x1: Any, x2: Any) -> torch.Tensor:
     """Return the dot product, as `numpy.dot`.
 
-    Scalars multiply; 1D by 1D is the inner product; N-D by 1D sums over
-    the last axis of `x1`; N-D by M-D (M >= 2) sums over the last axis of
-    `x1` and the second-to-last of `x2`.
+    A scalar operand multiplies. Two 1D inputs give the inner product. An
+    N-D `x1` with a 1D `x2` sums over the last axis of `x1`. With an M-D
+    `x2` (M >= 2) the sum runs over the last axis of `x1` and the
+    second-to-last axis of `x2`.
     """
     x1, x2 = convert_all(x1, x2)
     if x1.ndim == 0 or x2.ndim == 0:
@@ -161,8 +162,8 @@ def dot(x1: Any, x2: Any) -> torch.Tensor:
 def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> torch.Tensor:
     """Evaluate an Einstein summation such as `"ij,jk->ik"`.
 
-    Operands of mixed dtypes are promoted to a common dtype first (torch
-    itself rejects them); int8 operands give int32, as in Keras.
+    Operands of mixed dtypes are promoted to a common dtype first, because
+    torch itself rejects them. Int8 operands give int32, as in Keras.
 
     Raises:
         ValueError: if `subscripts` is not a string or no operand is given.

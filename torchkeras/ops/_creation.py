@@ -41,7 +41,7 @@ def _standardize_shape(shape: Any) -> tuple[int, ...]:
 
 
 def ones(shape: Any, dtype: Any = None) -> torch.Tensor:
-    """Return a tensor of ones; the dtype defaults to `floatx()`."""
+    """Return a tensor of ones, of dtype `floatx()` unless `dtype` is set."""
     return torch.ones(
         _standardize_shape(shape),
         dtype=_dtypes.to_torch_dtype(dtype),
@@ -50,7 +50,7 @@ def ones(shape: Any, dtype: Any = None) -> torch.Tensor:
 
 
 def zeros(shape: Any, dtype: Any = None) -> torch.Tensor:
-    """Return a tensor of zeros; the dtype defaults to `floatx()`."""
+    """Return a tensor of zeros, of dtype `floatx()` unless `dtype` is set."""
     return torch.zeros(
         _standardize_shape(shape),
         dtype=_dtypes.to_torch_dtype(dtype),
@@ -59,14 +59,14 @@ def zeros(shape: Any, dtype: Any = None) -> torch.Tensor:
 
 
 def ones_like(x: Any, dtype: Any = None) -> torch.Tensor:
-    """Return ones with the shape of `x`, and its dtype unless `dtype` is set."""
+    """Return ones shaped like `x`, of its dtype unless `dtype` is set."""
     x = convert_to_tensor(x)
     dtype = x.dtype if dtype is None else _dtypes.to_torch_dtype(dtype)
     return torch.ones_like(x, dtype=dtype)
 
 
 def zeros_like(x: Any, dtype: Any = None) -> torch.Tensor:
-    """Return zeros with the shape of `x`, and its dtype unless `dtype` is set."""
+    """Return zeros shaped like `x`, of its dtype unless `dtype` is set."""
     x = convert_to_tensor(x)
     dtype = x.dtype if dtype is None else _dtypes.to_torch_dtype(dtype)
     return torch.zeros_like(x, dtype=dtype)
@@ -78,7 +78,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> torch.Tensor:
     Args:
         shape: An int or a sequence of ints.
         fill_value: A scalar, or an array that broadcasts to `shape`.
-        dtype: The dtype; defaults to `floatx()` whatever `fill_value` is.
+        dtype: The dtype. None gives `floatx()`, whatever `fill_value` is.
     """
     shape = _standardize_shape(shape)
     torch_dtype = _dtypes.to_torch_dtype(dtype)
@@ -112,8 +112,8 @@ def arange(
         ValueError: if `step` is 0.
     """
     if dtype is None:
-        given = [v for v in (start, stop, step) if v is not None]
-        dtype = _dtypes.result_type(*(_dtypes.scalar_dtype(v) for v in given))
+        bounds = [v for v in (start, stop, step) if v is not None]
+        dtype = _dtypes.result_type(*(_dtypes.scalar_dtype(v) for v in bounds))
     if stop is None:
         start, stop = 0, start
     if step is None:
@@ -170,10 +170,10 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None):
 
     Args:
         N: Number of rows.
-        M: Number of columns; defaults to `N`.
+        M: Number of columns. None gives `N`.
         k: Diagonal offset: 0 is the main diagonal, positive values are
             above it and negative values below.
-        dtype: The dtype; defaults to `floatx()`.
+        dtype: The dtype. None gives `floatx()`.
     """
     M = N if M is None else M
     for name, value in (("N", N), ("M", M)):

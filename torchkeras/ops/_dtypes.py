@@ -1,10 +1,10 @@
 """Dtype names and Keras's promotion rules for mixed inputs.
 
-Keras promotes dtypes the way JAX does: a Python `int` or `float` is a
-"weak" type that takes the dtype of the tensor it meets (an int8 tensor plus
-`1` stays int8, a float16 tensor plus `1.5` stays float16), and only decides
-the dtype on its own when every input is a Python scalar (`int` gives
-int32, `float` gives `floatx()`).
+Keras promotes dtypes the way JAX does. A Python `int` or `float` is a
+"weak" type that takes the dtype of the tensor it meets, so an int8 tensor
+plus `1` stays int8 and a float16 tensor plus `1.5` stays float16. It
+decides the dtype on its own only when every input is a Python scalar:
+`int` gives int32 and `float` gives `floatx()`.
 
 Unlike Keras 3 on torch, these rules never narrow a 64-bit input to 32 bits:
 Keras does that in some ops (`var`, `maximum`, `cumsum`) and not in others
@@ -68,23 +68,12 @@ def to_torch_dtype(dtype: Any) -> torch.dtype:
     return getattr(torch, dtype_name(dtype))
 
 
-def is_float(dtype: Any) -> bool:
-    """Whether `dtype` is a floating-point type (bfloat16 to float64)."""
-    return dtype_name(dtype) in _FLOATS
-
-
-def is_int_or_bool(dtype: Any) -> bool:
-    """Whether `dtype` is a signed or unsigned integer type or bool."""
-    name = dtype_name(dtype)
-    return name == _BOOL or name in _SIGNED_INTS or name in _UNSIGNED_INTS
-
-
 def _bits(name: str) -> int:
     return int("".join(ch for ch in name if ch.isdigit()))
 
 
 def _promote_ints(first: str, second: str) -> str:
-    """Promote two integer types to one that holds both ranges."""
+    """Promote two integer types to one that represents both ranges."""
     first_signed = first in _SIGNED_INTS
     second_signed = second in _SIGNED_INTS
     if first_signed == second_signed:
@@ -94,8 +83,8 @@ def _promote_ints(first: str, second: str) -> str:
         return signed
     if _bits(unsigned) < 64:
         return f"int{2 * _bits(unsigned)}"
-    # No integer type holds both uint64 and a signed type, so, as in JAX,
-    # the result is the default float.
+    # No integer type represents both uint64 and a signed type, so the
+    # result is the default float, as in JAX.
     return config.floatx()
 
 
@@ -136,7 +125,7 @@ def _kind(name: str) -> str:
 def result_type(*dtypes: Any) -> str:
     """Return the dtype name that mixing `dtypes` produces, as in Keras.
 
-    Each argument is a dtype in any form `dtype_name` accepts; the Python
+    Each argument is a dtype in any form `dtype_name` accepts. The Python
     types `int` and `float` are weak (see the module docstring). With no
     arguments the result is `floatx()`.
     """

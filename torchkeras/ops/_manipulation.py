@@ -1,9 +1,10 @@
 """Shape and layout ops of `torchkeras.ops.numpy`, with numpy's semantics.
 
-The traps for torch users: `split` takes a number of equal sections or a
-list of split indices (not chunk sizes), `repeat` repeats each element
-(`torch.repeat_interleave`, not `Tensor.repeat`), and `squeeze` raises on an
-axis whose size is not 1 instead of ignoring it.
+Three of them differ from the torch calls of the same name. `split` takes a
+number of equal sections or a list of split indices, not chunk sizes.
+`repeat` repeats each element (`torch.repeat_interleave`, not
+`Tensor.repeat`). `squeeze` raises on an axis whose size is not 1 instead
+of ignoring it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from torchkeras.ops.core import convert_to_tensor
 
 
 def reshape(x: Any, newshape: Any) -> torch.Tensor:
-    """Return `x` with shape `newshape`; one dimension may be -1 (inferred).
+    """Return `x` with shape `newshape`, where one dimension may be -1.
 
     Raises:
         ValueError: if the number of elements does not match.
@@ -42,7 +43,7 @@ def reshape(x: Any, newshape: Any) -> torch.Tensor:
 
 
 def transpose(x: Any, axes: Sequence[int] | None = None) -> torch.Tensor:
-    """Permute the axes of `x`; by default reverse them, as numpy does.
+    """Permute the axes of `x`, reversing them when `axes` is None.
 
     Raises:
         ValueError: if `axes` is not a permutation of the axes of `x`.
@@ -126,7 +127,7 @@ def split(
 ) -> list[torch.Tensor]:
     """Split `x` along `axis` as `numpy.split` does.
 
-    An int `n` gives `n` equal sections; a list of indices gives the pieces
+    An int `n` gives `n` equal sections. A list of indices gives the pieces
     between them, so `[2, 5]` returns `x[:2]`, `x[2:5]` and `x[5:]`. This
     differs from `torch.split`, which takes chunk sizes.
 
@@ -169,9 +170,9 @@ def repeat(
 ) -> torch.Tensor:
     """Repeat each element of `x`, as `numpy.repeat` does.
 
-    `repeat([1, 2], 2)` is `[1, 1, 2, 2]` (`torch.repeat_interleave`);
-    `Tensor.repeat` would tile to `[1, 2, 1, 2]`. With `axis=None` the input
-    is flattened first.
+    `repeat([1, 2], 2)` is `[1, 1, 2, 2]`, as `torch.repeat_interleave`
+    gives, while `Tensor.repeat` would tile to `[1, 2, 1, 2]`. With
+    `axis=None` the input is flattened first.
 
     Raises:
         ValueError: if a repeat count is negative.

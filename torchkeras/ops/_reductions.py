@@ -1,7 +1,7 @@
 """Reductions and scans of `torchkeras.ops.numpy`, numpy style.
 
 Every reduction takes `axis` (None for all axes, an int, or a tuple) and
-`keepdims`, where torch says `dim` and `keepdim`. `std` and `var` are the
+`keepdims`, where torch uses `dim` and `keepdim`. `std` and `var` are the
 population statistics (numpy's `ddof=0`), not torch's unbiased default.
 """
 
@@ -31,7 +31,7 @@ def _prepare(x: Any, axis: Any) -> tuple[torch.Tensor, tuple | None]:
 def _float_compute_dtype(dtype: torch.dtype) -> torch.dtype:
     """Return the dtype to compute a mean or variance in.
 
-    Integer and bool inputs use `floatx()`; half floats use float32 for
+    Integer and bool inputs use `floatx()`. Half floats use float32 for
     accuracy and are cast back afterwards.
     """
     if dtype in _HALF_FLOATS:
@@ -48,7 +48,7 @@ def _float_result_dtype(dtype: torch.dtype) -> torch.dtype:
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
-    """Sum over `axis`; bool and 8/16-bit integer inputs give int32."""
+    """Sum over `axis`. Bool and 8/16-bit integer inputs give int32."""
     x, axes = _prepare(x, axis)
     dtype = torch.int32 if x.dtype in _WIDENED_TO_INT32 else x.dtype
     if axes == ():
@@ -57,7 +57,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
-    """Average over `axis`; integer and bool inputs give `floatx()`."""
+    """Average over `axis`. Integer and bool inputs give `floatx()`."""
     x, axes = _prepare(x, axis)
     result_dtype = _float_result_dtype(x.dtype)
     if axes == ():
@@ -99,7 +99,7 @@ def max(
         return _empty_reduction(x, axes, keepdims, initial)
     if axes == ():
         return x
-    # amax/amin (unlike max/min) accept a tuple of axes; () means all.
+    # amax and amin, unlike max and min, accept a tuple of axes.
     result = torch.amax(x, dim=axes or (), keepdim=keepdims)
     if initial is not None:
         result = torch.clamp(result, min=initial)
@@ -168,8 +168,8 @@ def prod(
         if keepdims:
             result = result.reshape((1,) * x.ndim)
         return result
-    # torch.prod reduces one axis at a time; go from the last so the
-    # remaining indices stay valid. Passing `dtype` stops torch from
+    # torch.prod reduces one axis at a time. Going from the last keeps the
+    # remaining indices valid. Passing `dtype` stops torch from
     # widening integers to int64.
     x = x.to(result_dtype)
     for position in sorted(axes, reverse=True):
@@ -191,7 +191,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
     """Return the population standard deviation (numpy's default).
 
-    `std([1, 2, 3, 4])` is 1.118; torch's unbiased `torch.std` gives 1.291.
+    `std([1, 2, 3, 4])` is 1.118, where the unbiased `torch.std` gives 1.291.
     """
     x, axes = _prepare(x, axis)
     result_dtype = _float_result_dtype(x.dtype)
@@ -266,7 +266,7 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None):
     """Return the running sum along `axis` (None: over the flattened input).
 
     The result keeps the input dtype (bool gives int32) unless `dtype` is
-    set; torch would widen integers to int64.
+    set, where `torch.cumsum` alone would widen integers to int64.
     """
     return _scan(torch.cumsum, x, axis, dtype)
 

@@ -1,7 +1,7 @@
 """Element-wise math and comparison ops of `torchkeras.ops.numpy`.
 
 Ops whose result is fractional (`sqrt`, `exp`, `log`, `tanh`, `floor`, ...)
-turn integer and bool inputs into `floatx()`; ops that keep integers exact
+turn integer and bool inputs into `floatx()`. Ops that keep integers exact
 (`abs`, `sign`, `square`, `round`) keep the input dtype.
 """
 
@@ -26,7 +26,7 @@ def to_float(x: Any) -> torch.Tensor:
 
 
 def square(x: Any) -> torch.Tensor:
-    """Return `x * x`; a bool input gives int32."""
+    """Return `x * x`. A bool input gives int32."""
     x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.int()
@@ -74,7 +74,7 @@ def log10(x: Any) -> torch.Tensor:
 
 
 def absolute(x: Any) -> torch.Tensor:
-    """Return `|x|`; a bool input is returned unchanged."""
+    """Return `|x|`. A bool input is returned unchanged."""
     x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         return x

@@ -4,11 +4,11 @@ Every op in `torchkeras.ops` accepts torch tensors, numpy arrays, nested
 lists and Python scalars, converted with Keras's rules by
 `convert_to_tensor`:
 
-- a tensor keeps its dtype and device;
-- a numpy array keeps its dtype (float64 stays float64);
-- a Python `float` becomes `floatx()` (float32), a Python `int` becomes
-  int32 (int64 when it does not fit), a `bool` becomes bool;
-- a list of Python numbers takes the dtype those rules give its elements
+- A tensor keeps its dtype and device.
+- A numpy array keeps its dtype (float64 stays float64).
+- A Python `float` becomes `floatx()` (float32), a Python `int` becomes
+  int32 (int64 when it does not fit) and a `bool` becomes bool.
+- A list of Python numbers takes the dtype those rules give its elements
   together, so `[1, 2.5]` is float32.
 
 New tensors are created on `config.default_device()` (CUDA when present),
@@ -88,7 +88,7 @@ def convert_to_tensor(
 
 
 def _convert(x: Any, dtype: Any, device: torch.device | None) -> torch.Tensor:
-    """Convert `x`; `device` is where non-tensors go (None: the default)."""
+    """Convert `x`, placing a non-tensor on `device` (None: the default)."""
     torch_dtype = None if dtype is None else _dtypes.to_torch_dtype(dtype)
     if isinstance(x, torch.Tensor):
         return x if torch_dtype is None else x.to(torch_dtype)
@@ -150,7 +150,8 @@ def _to_numpy_array(x: Any) -> np.ndarray:
             "numeric array."
         )
     if array.dtype == np.uint32:
-        # Torch has no general uint32 support; int64 holds every value.
+        # Torch has no general uint32 support, and int64 represents every
+        # uint32 value.
         array = array.astype(np.int64)
     return array
 
@@ -187,7 +188,7 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 
 
 def is_tensor(x: Any) -> bool:
-    """Whether `x` is a torch tensor (weights included)."""
+    """Return whether `x` is a torch tensor (weights included)."""
     return isinstance(x, torch.Tensor)
 
 
@@ -214,8 +215,8 @@ def cast(x: Any, dtype: Any) -> torch.Tensor:
 def stop_gradient(variable: Any) -> torch.Tensor:
     """Return `variable` detached from the autograd graph.
 
-    The result shares memory with the input; gradients do not flow back
-    through it.
+    The result shares memory with the input, and gradients do not flow
+    back through it.
     """
     return convert_to_tensor(variable).detach()
 
@@ -237,7 +238,7 @@ def canonicalize_axis(axis: int, ndim: int) -> int:
     bound = max(ndim, 1)
     if not -bound <= axis < bound:
         raise ValueError(
-            f"`axis` is out of bounds for a tensor of rank {ndim}; expected "
+            f"`axis` is out of bounds for a tensor of rank {ndim}. Expected "
             f"a value in [{-bound}, {bound - 1}]. Received: axis={axis}"
         )
     return int(axis) % bound

@@ -23,10 +23,10 @@ def norm(
     """Return a vector or matrix norm, as `numpy.linalg.norm`.
 
     Args:
-        x: Input tensor; integer inputs are cast to `floatx()`.
-        ord: Norm order. None is the 2-norm of the flattened input (or the
-            Frobenius norm over two axes); numbers and `inf` give vector
-            norms over one axis and induced matrix norms over two;
+        x: Input tensor. Integer inputs are cast to `floatx()`.
+        ord: Norm order. None is the 2-norm of the flattened input, or
+            the Frobenius norm over two axes. A number or `inf` gives a
+            vector norm over one axis and an induced matrix norm over two.
             `"fro"` and `"nuc"` are matrix norms.
         axis: None, an int (vector norm) or a pair of ints (matrix norm).
         keepdims: Keep the reduced axes with size 1.

@@ -58,7 +58,7 @@ __all__ = [
 
 
 def relu(x: Any) -> torch.Tensor:
-    """Return `max(x, 0)`; integer inputs keep their dtype."""
+    """Return `max(x, 0)`. Integer inputs keep their dtype."""
     x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         return x.clone()
@@ -127,7 +127,7 @@ def tanh_shrink(x: Any) -> torch.Tensor:
 
 
 def soft_shrink(x: Any, threshold: float = 0.5) -> torch.Tensor:
-    """Move values toward zero by `threshold`; those within it become 0."""
+    """Move values toward zero by `threshold`, zeroing those within it."""
     return F.softshrink(to_float(x), threshold)
 
 
@@ -159,7 +159,7 @@ def squareplus(x: Any, b: float = 4) -> torch.Tensor:
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> torch.Tensor:
     """Return `x` for positive inputs, else `negative_slope * x`.
 
-    The default slope is Keras's 0.2; torch's default is 0.01.
+    The default slope is Keras's 0.2, where torch's default is 0.01.
     """
     return F.leaky_relu(to_float(x), negative_slope)
 
@@ -183,8 +183,8 @@ def gelu(x: Any, approximate: bool = True) -> torch.Tensor:
     """Return the Gaussian error linear unit.
 
     `keras.ops.gelu` uses the tanh approximation by default (gelu(1) is
-    0.841192); pass `approximate=False` for the exact form (0.841345), the
-    default of `keras.activations.gelu` and torch.
+    0.841192). Pass `approximate=False` for the exact form (0.841345),
+    which is the default of `keras.activations.gelu` and torch.
     """
     return F.gelu(to_float(x), approximate="tanh" if approximate else "none")
 
@@ -285,8 +285,8 @@ def one_hot(
     Args:
         x: Tensor of class indices.
         num_classes: Number of classes (size of the new axis).
-        axis: Position of the new axis in the output; -1 appends it.
-        dtype: Output dtype; defaults to `floatx()`.
+        axis: Position of the new axis in the output. -1 appends it.
+        dtype: Output dtype. None gives `floatx()`.
         sparse: Must be False: torch sparse outputs are not supported.
 
     Raises:
@@ -326,7 +326,7 @@ def normalize(
         x: Input tensor.
         axis: Axis or axes of the norm.
         order: Norm order, an int >= 1 (2 is the Euclidean norm).
-        epsilon: Lower bound on the norm; defaults to `config.epsilon()`.
+        epsilon: Lower bound on the norm. None gives `config.epsilon()`.
 
     Raises:
         ValueError: if `order` is not an int >= 1.

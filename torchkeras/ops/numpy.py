@@ -1,7 +1,7 @@
 """The numpy-compatible ops of `keras.ops.numpy`, on torch tensors.
 
 Names, arguments (`axis`, `keepdims`) and results follow numpy as Keras
-does; the definitions live in private modules grouped by kind.
+does. The definitions live in private modules grouped by kind.
 """
 
 from torchkeras.ops._arithmetic import add

@@ -14,19 +14,19 @@ from torchkeras import ops
 def to_categorical(x: Any, num_classes: int | None = None):
     """Convert integer class labels to one-hot rows.
 
-    Labels of shape `(N,)` or `(N, 1)` give `(N, num_classes)`; in general a
+    Labels of shape `(N,)` or `(N, 1)` give `(N, num_classes)`. In general a
     trailing axis of size 1 is dropped and a class axis is appended.
 
     Args:
         x: Class labels, integers in `[0, num_classes)`: a list, a numpy
             array or a tensor. Float labels are truncated to integers.
-        num_classes: Number of classes; None infers `max(x) + 1`.
+        num_classes: Number of classes. None infers `max(x) + 1`.
 
     Returns:
         For a list or numpy array, a float64 numpy array, as Keras 3
-        returns. For a tensor, a `floatx()` tensor on the same device
-        (Keras 3 on torch returns int64 there only because its torch
-        `one_hot` drops the default dtype; the other backends give floats).
+        returns. For a tensor, a `floatx()` tensor on the same device.
+        Keras 3 on torch returns int64 there, because its torch `one_hot`
+        drops the default dtype, while its other backends give floats.
 
     Raises:
         ValueError: if `num_classes` is not a positive int, or a label is

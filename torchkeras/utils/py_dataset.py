@@ -24,10 +24,11 @@ class PyDataset:
     """Base class for datasets that return a complete batch per index.
 
     Use it when batches come from Python code (files read from disk,
-    augmentation in numpy) and each sample must be seen exactly once per
-    epoch, which a plain generator cannot promise. `__getitem__` returns a
-    batch `(x, y)` or `(x, y, sample_weight)`, or `x` alone for prediction;
-    `__len__` returns the number of batches, not samples. Override
+    augmentation in numpy). Because batches are addressed by index, an
+    epoch reads each one exactly once, which a plain generator cannot
+    guarantee. `__getitem__` returns a batch `(x, y)` or
+    `(x, y, sample_weight)`, or `x` alone for prediction. `__len__` returns
+    the number of batches, not samples. Override
     `on_epoch_begin` or `on_epoch_end` to change the data between epochs,
     for example to shuffle.
 
@@ -104,7 +105,7 @@ class PyDataset:
             f"{type(self).__name__} does not call `super().__init__(**kwargs)` "
             "in its constructor, so `workers`, `use_multiprocessing` and "
             "`max_queue_size` keep their defaults. Call it and pass these "
-            "arguments there; fit() does not take them.",
+            "arguments there, because fit() does not take them.",
             UserWarning,
             stacklevel=3,
         )
@@ -121,7 +122,7 @@ class PyDataset:
 
     @property
     def use_multiprocessing(self) -> bool:
-        """The Keras setting; torchkeras loads batches in threads either way."""
+        """The Keras setting. torchkeras loads batches in threads either way."""
         self._check_super_init_called()
         return self._use_multiprocessing
 
@@ -152,7 +153,7 @@ class PyDataset:
     def num_batches(self) -> int | None:
         """Number of batches per epoch, or None for an endless dataset.
 
-        Defaults to `len(self)`; override it to return None when the
+        Defaults to `len(self)`. Override it to return None when the
         dataset has no end (`fit()` then needs `steps_per_epoch`).
         """
         if hasattr(self, "__len__"):
@@ -198,10 +199,10 @@ class PyDataset:
                     future.cancel()
 
     def on_epoch_begin(self) -> None:
-        """Hook called before each epoch; does nothing by default."""
+        """Hook called before each epoch, a no-op unless overridden."""
 
     def on_epoch_end(self) -> None:
-        """Hook called after each epoch; does nothing by default."""
+        """Hook called after each epoch, a no-op unless overridden."""
 
 
 Sequence = PyDataset
@@ -225,7 +226,7 @@ def _warn_multiprocessing_once() -> None:
     _multiprocessing_warned = True
     warnings.warn(
         "PyDataset(use_multiprocessing=True): torchkeras loads batches in "
-        "threads, not processes; the batches are the same. For CPU-heavy "
+        "threads, not processes, and the batches are the same. For CPU-heavy "
         "loading use a torch.utils.data.DataLoader with num_workers.",
         UserWarning,
         stacklevel=3,
