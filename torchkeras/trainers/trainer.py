@@ -642,10 +642,13 @@ class Trainer:
         logs: dict[str, Any] = {}
         try:
             callback_list.on_test_begin()
+            begin_listeners = callback_list.has_batch_listeners("on_test_batch_begin")
             step = 0
             for batch in adapter.batches():
                 if steps is not None and step >= steps:
                     break
+                if begin_listeners:
+                    callback_list.on_test_batch_begin(step)
                 self._ensure_metrics_built(batch)
                 self.eval()
                 with torch.inference_mode():
@@ -719,10 +722,13 @@ class Trainer:
         outputs = []
         try:
             callback_list.on_predict_begin()
+            begin_listeners = callback_list.has_batch_listeners("on_predict_batch_begin")
             step = 0
             for batch in adapter.batches():
                 if steps is not None and step >= steps:
                     break
+                if begin_listeners:
+                    callback_list.on_predict_batch_begin(step)
                 if not self.built:
                     self._build_for_data(batch)
                 self.eval()
