@@ -17,6 +17,8 @@ import torch
 
 from torchkeras import config
 from torchkeras.callbacks.callback_list import CallbackList
+from torchkeras.layers import layer as _layer_module
+from torchkeras.metrics.metric import Metric
 from torchkeras.trainers import data_adapters
 from torchkeras.trainers.compile_utils import CompileLoss
 from torchkeras.trainers.compile_utils import CompileMetrics
@@ -33,6 +35,31 @@ def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
             value = float(value) if value.numel() == 1 else value.cpu().numpy()
         result[key] = value
     return result
+
+
+class _LossTracker(Metric):
+    """The running mean of the loss, weighted by batch size, as Keras reports it.
+
+    A light version of `metrics.Mean` for the one update made every step.
+    """
+
+    def __init__(self, name: str = "loss"):
+        super().__init__(name=name)
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
+
+    def update_state(self, values, sample_weight=None) -> None:
+        """Add a scalar loss counted `sample_weight` times (the batch size)."""
+        weight = 1 if sample_weight is None else sample_weight
+        values = values.detach()
+        if self.total.device != values.device:
+            self.to(values.device)
+        self.total.add_(values.to(self.total.dtype), alpha=weight)
+        self.count.add_(weight)
+
+    def result(self) -> torch.Tensor:
+        """Return the mean loss, or 0 before any update."""
+        return self.total / self.count.clamp(min=1)
 
 
 def _is_overridden(model, method: str) -> bool:
@@ -70,6 +97,7 @@ class Trainer:
         object.__setattr__(self, "_loss_tracker", None)
         object.__setattr__(self, "_train_variables", None)
         object.__setattr__(self, "_constrained_variables", None)
+        object.__setattr__(self, "_regularized_variables", None)
         object.__setattr__(self, "_device_set_by_user", False)
         object.__setattr__(self, "_compile_config", None)
         object.__setattr__(self, "_last_step_logs", {})
@@ -142,7 +170,6 @@ class Trainer:
             auto_scale_loss: Accepted for Keras compatibility (only used with
                 mixed precision, which is not supported yet).
         """
-        from torchkeras import metrics as metrics_module
         from torchkeras import optimizers
 
         if steps_per_execution != 1:
@@ -166,7 +193,7 @@ class Trainer:
             CompileLoss(loss, loss_weights) if loss is not None else None,
         )
         object.__setattr__(self, "_compile_metrics", CompileMetrics(metrics, weighted_metrics))
-        object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        object.__setattr__(self, "_loss_tracker", _LossTracker(name="loss"))
         object.__setattr__(self, "_train_variables", None)
         object.__setattr__(self, "compiled", True)
         object.__setattr__(
@@ -219,7 +246,7 @@ class Trainer:
         total = None
         if self._compile_loss is not None and y is not None:
             total = self._compile_loss(y, y_pred, sample_weight)
-        extra = self.losses
+        extra = self._collect_losses()
         if extra:
             penalty = torch.stack([torch.as_tensor(v).reshape(()) for v in extra]).sum()
             total = penalty if total is None else total + penalty
@@ -234,6 +261,22 @@ class Trainer:
                 "model.compile(optimizer='adam', loss='mse')."
             )
         return total
+
+    def _collect_losses(self) -> list[torch.Tensor]:
+        """Return `self.losses` without walking every module on each step.
+
+        The layers that hold weight regularizers are found once per
+        `fit` (with the trainable variables); losses from `add_loss` are
+        kept in a registry that each top-level call resets.
+        """
+        if self._train_variables is None:
+            return self.losses
+        extra = [
+            variable.regularizer(variable) for variable in self._regularized_variables
+        ]
+        for layer in list(_layer_module._LAYERS_WITH_LOSSES):
+            extra.extend(layer._losses)
+        return extra
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Any]:
         """Update the compiled metrics and return all metric results."""
@@ -268,8 +311,6 @@ class Trainer:
     @property
     def metrics(self) -> list:
         """The loss tracker, the compiled metrics, then user-tracked metrics."""
-        from torchkeras.metrics import Metric
-
         result = []
         if self._loss_tracker is not None:
             result.append(self._loss_tracker)
@@ -323,7 +364,7 @@ class Trainer:
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
         y_pred = self(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size_of(x))
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
         variables = self._train_variables
         if variables is None:
             variables = self._snapshot_train_variables()
@@ -342,8 +383,12 @@ class Trainer:
         constrained = [
             v for v in variables if getattr(v, "constraint", None) is not None
         ]
+        regularized = [
+            v for v in self.weights if getattr(v, "regularizer", None) is not None
+        ]
         object.__setattr__(self, "_train_variables", variables)
         object.__setattr__(self, "_constrained_variables", constrained)
+        object.__setattr__(self, "_regularized_variables", regularized)
         return variables
 
     def _apply_constraints(self) -> None:
