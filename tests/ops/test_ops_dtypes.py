@@ -84,6 +84,8 @@ def test_floatx_controls_defaults():
         assert ops.ones(2).dtype == torch.float64
         assert ops.convert_to_tensor(1.5).dtype == torch.float64
         assert ops.mean(np.array([1, 2])).dtype == torch.float64
+        assert ops.add(np.array([1, 2]), 1.5).dtype == torch.float64
+        assert ops.multiply(np.ones(2, np.float32), 2.0).dtype == torch.float32
     finally:
         config.set_floatx("float32")
 

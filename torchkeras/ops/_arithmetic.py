@@ -1,8 +1,8 @@
 """Binary arithmetic and products of `torchkeras.ops.numpy`.
 
-Inputs go through `convert_all`, so a Python scalar is a weak 0-d tensor
-and torch's type promotion gives Keras's result dtypes: `int8_tensor + 1`
-stays int8 and `int32_tensor * 1.5` is float32.
+Python numbers reach torch as numbers (see `convert_operands`), which torch
+treats as weak scalars, so its type promotion gives Keras's result dtypes:
+`int8_tensor + 1` stays int8 and `int32_tensor * 1.5` is float32.
 """
 
 from __future__ import annotations
@@ -14,38 +14,46 @@ import torch
 from torchkeras import config
 from torchkeras.ops import _dtypes
 from torchkeras.ops.core import convert_all
+from torchkeras.ops.core import convert_operands
 from torchkeras.ops.core import convert_to_tensor
+from torchkeras.ops.core import is_python_number
 
 
 def add(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 + x2`, broadcasting."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.add(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 + x2
 
 
 def subtract(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 - x2`, broadcasting. A bool input takes the other's type."""
-    x1, x2 = convert_all(x1, x2)
-    # torch rejects bool subtraction, so a bool operand is cast first.
-    if x1.dtype == torch.bool:
-        x1 = x1.to(x2.dtype)
-    if x2.dtype == torch.bool:
-        x2 = x2.to(x1.dtype)
-    if x1.dtype == torch.bool:
-        x1, x2 = x1.int(), x2.int()
-    return torch.subtract(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    # torch rejects subtraction of bool tensors, so they are cast first.
+    x1, x2 = _cast_bool_tensor(x1, x2), _cast_bool_tensor(x2, x1)
+    return x1 - x2
+
+
+def _cast_bool_tensor(value: Any, other: Any) -> Any:
+    """Cast a bool tensor `value` to the dtype `other` would give, or int32."""
+    if not isinstance(value, torch.Tensor) or value.dtype != torch.bool:
+        return value
+    if isinstance(other, torch.Tensor) and other.dtype != torch.bool:
+        return value.to(other.dtype)
+    if isinstance(other, float):
+        return value.to(_dtypes.to_torch_dtype(config.floatx()))
+    return value.to(torch.int32)
 
 
 def multiply(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 * x2`, broadcasting."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.multiply(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 * x2
 
 
 def divide(x1: Any, x2: Any) -> torch.Tensor:
     """Return the true division `x1 / x2`, which is float for integer inputs."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.divide(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 / x2
 
 
 true_divide = divide
@@ -53,20 +61,20 @@ true_divide = divide
 
 def floor_divide(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 // x2`, rounding toward negative infinity as numpy does."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.floor_divide(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 // x2
 
 
 def mod(x1: Any, x2: Any) -> torch.Tensor:
     """Return the remainder with the sign of `x2`, as `numpy.mod`."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.remainder(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 % x2
 
 
 def power(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 ** x2`, broadcasting."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.pow(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1**x2
 
 
 def negative(x: Any) -> torch.Tensor:
@@ -76,21 +84,29 @@ def negative(x: Any) -> torch.Tensor:
 
 def maximum(x1: Any, x2: Any) -> torch.Tensor:
     """Return the element-wise maximum, NaN where either input is NaN."""
-    x1, x2 = convert_all(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    if is_python_number(x2):
+        return torch.clamp(x1, min=x2)
+    if is_python_number(x1):
+        return torch.clamp(x2, min=x1)
     return torch.maximum(x1, x2)
 
 
 def minimum(x1: Any, x2: Any) -> torch.Tensor:
     """Return the element-wise minimum, NaN where either input is NaN."""
-    x1, x2 = convert_all(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    if is_python_number(x2):
+        return torch.clamp(x1, max=x2)
+    if is_python_number(x1):
+        return torch.clamp(x2, max=x1)
     return torch.minimum(x1, x2)
 
 
 def clip(x: Any, x_min: Any, x_max: Any) -> torch.Tensor:
     """Limit the values of `x` to `[x_min, x_max]`.
 
-    Either bound may be None (no limit on that side), not both. A bool `x`
-    is clipped as int32, and a float bound makes an integer `x` float.
+    Either bound may be None (no limit on that side), but not both. A bool
+    `x` is clipped as int32, and a float bound makes an integer `x` float.
 
     Raises:
         ValueError: if both bounds are None.
@@ -103,11 +119,14 @@ def clip(x: Any, x_min: Any, x_max: Any) -> torch.Tensor:
     x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.int()
-    bounds = [b for b in (x_min, x_max) if b is not None]
+    bounds = [bound for bound in (x_min, x_max) if bound is not None]
+    if all(is_python_number(bound) for bound in bounds):
+        return torch.clamp(x, min=x_min, max=x_max)
+    # torch takes either two numbers or two tensors as bounds.
     x, *bounds = convert_all(x, *bounds)
     low = bounds.pop(0) if x_min is not None else None
     high = bounds.pop(0) if x_max is not None else None
-    return torch.clip(x, min=low, max=high)
+    return torch.clamp(x, min=low, max=high)
 
 
 def matmul(x1: Any, x2: Any) -> torch.Tensor:

@@ -14,6 +14,7 @@ import torch
 from torchkeras import config
 from torchkeras.ops import _dtypes
 from torchkeras.ops.core import convert_all
+from torchkeras.ops.core import convert_operands
 from torchkeras.ops.core import convert_to_tensor
 
 
@@ -150,38 +151,38 @@ def isfinite(x: Any) -> torch.Tensor:
 
 def equal(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 == x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.eq(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 == x2
 
 
 def not_equal(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 != x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.ne(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 != x2
 
 
 def greater(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 > x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.gt(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 > x2
 
 
 def greater_equal(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 >= x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.ge(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 >= x2
 
 
 def less(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 < x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.lt(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 < x2
 
 
 def less_equal(x1: Any, x2: Any) -> torch.Tensor:
     """Return `x1 <= x2` element-wise, as a bool tensor."""
-    x1, x2 = convert_all(x1, x2)
-    return torch.le(x1, x2)
+    x1, x2 = convert_operands(x1, x2)
+    return x1 <= x2
 
 
 def logical_and(x1: Any, x2: Any) -> torch.Tensor:

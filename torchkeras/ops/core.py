@@ -171,6 +171,42 @@ def convert_all(*values: Any) -> tuple[torch.Tensor, ...]:
     return tuple(_convert(value, None, device) for value in values)
 
 
+def is_python_number(value: Any) -> bool:
+    """Return whether `value` is a Python bool, int, float or complex."""
+    return isinstance(value, (bool, int, float, complex))
+
+
+def convert_operands(*values: Any) -> tuple[Any, ...]:
+    """Convert the inputs of an op that takes Python numbers as operands.
+
+    Python numbers stay numbers when another input is a tensor or array,
+    because torch treats them as weak scalars, just as Keras does, without
+    copying them to the device (a host-to-device copy per call on CUDA).
+    When every input is a Python number, all are converted as by
+    `convert_all`.
+    """
+    keep = [_keeps_as_number(value) for value in values]
+    if all(keep):
+        return convert_all(*values)
+    arrays = [value for value, kept in zip(values, keep) if not kept]
+    converted = iter(convert_all(*arrays))
+    return tuple(
+        value if kept else next(converted) for value, kept in zip(values, keep)
+    )
+
+
+def _keeps_as_number(value: Any) -> bool:
+    """Return whether torch promotes the Python number `value` as Keras does.
+
+    torch gives an integer tensor times a Python float its default dtype,
+    where Keras gives `floatx()`, so floats are converted when they differ.
+    """
+    if isinstance(value, float):
+        floatx = _dtypes.to_torch_dtype(config.floatx())
+        return torch.get_default_dtype() == floatx
+    return is_python_number(value)
+
+
 def convert_to_numpy(x: Any) -> np.ndarray:
     """Convert a tensor (any device, with or without grad) to a numpy array.
 
