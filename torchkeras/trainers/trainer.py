@@ -1,9 +1,9 @@
 """`compile`, `fit`, `evaluate` and `predict`: the Keras training loop on torch.
 
 One training step is the hand-written torch loop: forward, loss, backward,
-optimizer step. What the framework adds per step is bounded: metric states
-accumulate on the device, logs are read from them only when a callback or
-the progress bar needs them, and data arrive as slices of tensors that were
+optimizer step. The framework adds little per step. Metric states
+accumulate on the device, and logs are read from them only when a callback
+or the progress bar needs them. Data arrive as slices of tensors that were
 moved to the device once.
 """
 
@@ -165,8 +165,8 @@ class Trainer:
             run_eagerly: Accepted for Keras compatibility; torchkeras always
                 runs eagerly.
             steps_per_execution: Must be 1 for now.
-            jit_compile: `True` asks for `torch.compile`, which fit does not
-                apply yet; a warning says so. `"auto"` and False run eagerly.
+            jit_compile: `True` requests `torch.compile`, which fit does
+                not apply yet, so it warns. `"auto"` and False run eagerly.
             auto_scale_loss: Accepted for Keras compatibility (only used with
                 mixed precision, which is not supported yet).
         """
@@ -265,9 +265,9 @@ class Trainer:
     def _collect_losses(self) -> list[torch.Tensor]:
         """Return `self.losses` without walking every module on each step.
 
-        The layers that hold weight regularizers are found once per
-        `fit` (with the trainable variables); losses from `add_loss` are
-        kept in a registry that each top-level call resets.
+        The weights with regularizers are found once per `fit`, together
+        with the trainable variables. Losses from `add_loss` are kept in a
+        registry that each top-level call resets.
         """
         if self._train_variables is None:
             return self.losses
