@@ -1,4 +1,4 @@
-"""The weight type: a `torch.nn.Parameter` that also answers Keras's API."""
+"""The weight type: a `torch.nn.Parameter` that also offers Keras's API."""
 
 from __future__ import annotations
 

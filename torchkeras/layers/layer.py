@@ -79,7 +79,7 @@ def _format_shape(shape: Any) -> str:
 class Layer(torch.nn.Module):
     """Base class of all layers: a `torch.nn.Module` with Keras's API.
 
-    A layer holds state (weights made by `add_weight()`) and computation
+    A layer contains state (weights made by `add_weight()`) and computation
     (`call()`). It builds itself on its first call, when input shapes are
     known, so `Dense(4)` needs no input size. Subclasses override
     `build(input_shape)` to create weights and `call(inputs, ...)` to
@@ -170,7 +170,7 @@ class Layer(torch.nn.Module):
         self._build_device: torch.device | None = None
         self.activity_regularizer = _get_regularizer(activity_regularizer)
         self._input_shape_argument = self._read_input_shape_arguments(kwargs)
-        # Keras layers run in inference mode unless told otherwise.
+        # Keras layers run in inference mode unless a call sets `training`.
         self.training = False
 
     def _read_input_shape_arguments(self, kwargs) -> tuple | None:

@@ -6,7 +6,7 @@ import sys
 
 
 def print_msg(message: str, line_break: bool = True) -> None:
-    """Write `message` to standard output, with a newline unless told not to."""
+    """Write `message` to standard output, ending it with a newline by default."""
     stream = sys.stdout
     stream.write(message + ("\n" if line_break else ""))
     stream.flush()

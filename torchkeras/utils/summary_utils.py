@@ -249,7 +249,10 @@ def _layer_rows(layer, level: int, expand_nested: bool, show_trainable: bool):
     ]
     if show_trainable:
         weights = getattr(layer, "weights", [])
-        row.append(("Y" if layer.trainable else "N") if weights else "-")
+        if not weights:
+            row.append("-")
+        else:
+            row.append("Y" if layer.trainable else "N")
     rows = [row]
     nested = getattr(layer, "layers", None)
     if expand_nested and nested:
