@@ -213,3 +213,30 @@ class TestTorchInterop:
         wrapper = Wrapper()
         assert wrapper(torch.rand(2, 8)).shape == (2, 1)
         assert "body.layers.0.kernel" in wrapper.state_dict()
+
+
+def test_embedding_mask_flows_to_pooling_like_keras():
+    def build(module):
+        return module.Sequential(
+            [
+                module.Input((6,), dtype="int32"),
+                module.layers.Embedding(10, 4, mask_zero=True),
+                module.layers.GlobalAveragePooling1D(),
+                module.layers.Dense(1),
+            ]
+        )
+
+    theirs, ours = build(keras), build(torchkeras)
+    ours.set_weights(theirs.get_weights())
+    x = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 0, 0, 0, 0]])
+    np.testing.assert_allclose(
+        ours(x).detach().numpy(), keras.ops.convert_to_numpy(theirs(x)), atol=1e-6
+    )
+
+
+def test_model_placed_by_user_stays_on_its_device():
+    model = _mlp(torchkeras).to("cpu")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.random.rand(8, 8), np.random.rand(8, 3), verbose=0)
+    assert model._device_set_by_user
+    assert all(p.device.type == "cpu" for p in model.parameters())
