@@ -162,3 +162,29 @@ def test_mixed_inputs_follow_the_tensor_device():
 def test_where_single_argument_returns_stacked_indices():
     result = ops.where(np.array([[True, False], [False, True]]))
     assert result.tolist() == [[0, 1], [0, 1]]
+
+
+def test_dot_follows_numpy_for_stacked_second_input():
+    rng = np.random.default_rng(3)
+    first = rng.normal(size=(3, 4)).astype(np.float32)
+    second = rng.normal(size=(2, 4, 5)).astype(np.float32)
+    result = ops.convert_to_numpy(ops.dot(first, second))
+    np.testing.assert_allclose(result, np.dot(first, second), rtol=1e-5)
+
+
+def test_take_negative_index_counts_from_end():
+    values = np.arange(12).reshape(3, 4)
+    result = ops.take(values, np.array([[0, -1]]))
+    np.testing.assert_array_equal(result.numpy(), np.take(values, [[0, -1]]))
+
+
+def test_prod_keepdims_without_axis_follows_numpy():
+    values = np.full((2, 3), 2.0, np.float32)
+    result = ops.prod(values, keepdims=True)
+    assert tuple(result.shape) == (1, 1)
+    assert result.item() == 64.0
+
+
+def test_cumsum_honours_requested_dtype():
+    result = ops.cumsum(np.ones(3, np.float32), dtype="float64")
+    assert result.dtype == torch.float64

@@ -218,12 +218,12 @@ def sort(x: Any, axis: int | None = -1) -> torch.Tensor:
 
 
 def argsort(x: Any, axis: int | None = -1) -> torch.Tensor:
-    """Return the indices that sort `x` along `axis`, as int64."""
+    """Return the int32 indices that sort `x` along `axis`, as Keras does."""
     x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
     axis = canonicalize_axis(axis, x.ndim)
-    return torch.argsort(x, dim=axis, stable=True)
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> torch.Tensor:
