@@ -143,3 +143,39 @@ def test_predict_before_fit_builds_trainable_weights():
     model.predict(X, verbose=0)
     model.fit(X, np.zeros((48, 3), "float32"), epochs=1, verbose=0)
     assert model.layers[0].kernel.requires_grad
+
+
+def test_py_dataset_with_workers_and_shuffle():
+    class Batches(torchkeras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=2)
+            self.epochs_ended = 0
+
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, index):
+            return X[index * 8:(index + 1) * 8], Y[index * 8:(index + 1) * 8]
+
+        def on_epoch_end(self):
+            self.epochs_ended += 1
+
+    dataset = Batches()
+    history = _model().fit(dataset, epochs=2, shuffle=True, verbose=0)
+    assert history.params["steps"] == 6
+    assert dataset.epochs_ended == 2
+
+
+def test_endless_py_dataset_needs_steps():
+    class Endless(torchkeras.utils.PyDataset):
+        @property
+        def num_batches(self):
+            return None
+
+        def __getitem__(self, index):
+            return X[:8], Y[:8]
+
+    with pytest.raises(ValueError, match="`steps_per_epoch` is required"):
+        _model().fit(Endless(), epochs=1, verbose=0)
+    history = _model().fit(Endless(), epochs=1, steps_per_epoch=3, verbose=0)
+    assert history.params["steps"] == 3

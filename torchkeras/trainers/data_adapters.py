@@ -283,25 +283,60 @@ class GeneratorAdapter(_IterableAdapter):
 
 
 class PyDatasetAdapter(_IterableAdapter):
-    """Batches from a `utils.PyDataset`; `shuffle` shuffles the batch order."""
+    """Batches from a `utils.PyDataset`; `shuffle` shuffles the batch order.
 
-    def __init__(self, dataset, device, shuffle=False):
+    Batches load through the dataset's `iterate_batches()`, so a dataset
+    with `workers > 1` prepares them in a thread pool.
+    """
+
+    def __init__(self, dataset, device, shuffle=False, steps=None):
         super().__init__(device)
         self.dataset = dataset
         self.shuffle = shuffle
-        self.num_batches = len(dataset)
+        self.num_batches = dataset.num_batches
+        if self.num_batches is None and steps is None:
+            raise ValueError(
+                f"The PyDataset {type(dataset).__name__} has no end "
+                "(`num_batches` is None), so `steps_per_epoch` is required."
+            )
+        if self.num_batches is None:
+            self.num_batches = steps
 
     def batches(self):
-        order = list(range(len(self.dataset)))
-        if self.shuffle:
-            order = torch.randperm(len(order)).tolist()
-        for index in order:
-            yield self._to_device(self.dataset[index])
+        self.dataset.on_epoch_begin()
+        source = self.dataset
+        if self.shuffle and self.dataset.num_batches is not None:
+            order = torch.randperm(self.dataset.num_batches).tolist()
+            source = _ReorderedDataset(self.dataset, order)
+        for batch in source.iterate_batches():
+            yield self._to_device(batch)
 
     def on_epoch_end(self):
-        hook = getattr(self.dataset, "on_epoch_end", None)
-        if hook is not None:
-            hook()
+        self.dataset.on_epoch_end()
+
+
+class _ReorderedDataset:
+    """A view of a PyDataset that returns its batches in a given order."""
+
+    def __init__(self, dataset, order: list[int]):
+        self._dataset = dataset
+        self._order = order
+
+    def __getitem__(self, index: int):
+        return self._dataset[self._order[index]]
+
+    def iterate_batches(self):
+        from torchkeras.utils.py_dataset import PyDataset
+
+        # The dataset's own loader (threads, queue size) runs over this view.
+        return PyDataset.iterate_batches(self)
+
+    def __iter__(self):
+        for index in range(len(self._order)):
+            yield self[index]
+
+    def __getattr__(self, name: str):
+        return getattr(self._dataset, name)
 
 
 def _is_py_dataset(value: Any) -> bool:
@@ -363,7 +398,7 @@ def get_data_adapter(
             )
         return TorchDataLoaderAdapter(loader, device)
     if _is_py_dataset(x):
-        return PyDatasetAdapter(x, device, shuffle=shuffle)
+        return PyDatasetAdapter(x, device, shuffle=shuffle, steps=steps_per_epoch)
     if isinstance(x, types.GeneratorType) or (
         hasattr(x, "__next__") and hasattr(x, "__iter__")
     ):
