@@ -243,7 +243,7 @@ def test_schedule_without_arguments_is_called_bare():
 def test_iterations_counts_steps():
     optimizer = optimizers.Adam()
     weights = _weights()
-    assert optimizer.iterations.dtype == torch.int64
+    assert optimizer.iterations.dtype == torch.int32
     assert optimizer.iterations.shape == ()
 
     optimizer.build(weights)

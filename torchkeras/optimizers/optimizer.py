@@ -194,13 +194,13 @@ class Optimizer:
 
     @property
     def iterations(self) -> torch.Tensor:
-        """The number of steps done so far, as a new 0-d int64 tensor.
+        """The number of steps done so far, as a new 0-d int32 tensor (as Keras).
 
         The count itself is a Python int inside the optimizer, so changing
         the returned tensor does not change it. Use `set_weights()` to
         restore a saved count.
         """
-        return torch.tensor(self._iterations, dtype=torch.int64)
+        return torch.tensor(self._iterations, dtype=torch.int32)
 
     # ------------------------------------------------------------------
     # Building and optimizer state
@@ -350,7 +350,7 @@ class Optimizer:
     def variables(self) -> list[torch.Tensor]:
         """The optimizer state in Keras's order.
 
-        First the step count (int64), then the learning rate (float32,
+        First the step count (int32), then the learning rate (float32,
         only while it is a float and not a schedule), then the per-weight
         state tensors. The first two are snapshots, so assigning to them
         changes nothing. The per-weight tensors are the live state.
