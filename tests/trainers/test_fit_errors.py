@@ -140,3 +140,33 @@ def test_functional_model_not_supported_yet():
     inputs = torchkeras.Input((4,))
     with pytest.raises(NotImplementedError, match="Functional models"):
         torchkeras.Model(inputs, inputs)
+
+
+def test_string_targets_name_the_argument():
+    with pytest.raises(TypeError, match="`y` contains values of type <U1"):
+        _model().fit(X, np.array(list("abcdefghijklmnopqrst")), verbose=0)
+
+
+def test_nested_python_lists_are_one_input():
+    history = _model().fit(X.tolist(), Y.tolist(), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+def test_symbolic_call_not_supported_yet():
+    with pytest.raises(NotImplementedError, match="functional API is not supported yet"):
+        layers.Dense(3)(torchkeras.Input((4,)))
+
+
+def test_unbuilt_model_state_dict_load_explains():
+    class Twin(torchkeras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    built = Twin()
+    built(torch.ones(1, 3))
+    with pytest.raises(RuntimeError, match="it is not built.*Call it on a batch"):
+        Twin().load_state_dict(built.state_dict())

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import torch
 
 import torchkeras
 
@@ -222,3 +223,18 @@ def test_train_and_test_on_batch_match_keras():
     assert list(ours_logs) == list(theirs_logs)
     np.testing.assert_allclose(list(ours_logs.values()), list(theirs_logs.values()), atol=1e-6)
     _assert_weights_close(ours, theirs)
+
+
+def test_fit_accepts_torch_optimizer():
+    x, y = _classification_data()
+    ours, reference = _twin_models(MLP)
+    reference_ours = torchkeras.Sequential([torchkeras.Input((4,))] + [make(torchkeras) for make in MLP])
+    reference_ours.set_weights(ours.get_weights())
+    ours.compile(
+        optimizer=torch.optim.SGD(ours.parameters(), lr=0.1),
+        loss="sparse_categorical_crossentropy",
+    )
+    reference_ours.compile(optimizer=torchkeras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    fit_args = dict(batch_size=16, epochs=2, shuffle=False, verbose=0)
+    _assert_histories_close(ours.fit(x, y, **fit_args), reference_ours.fit(x, y, **fit_args))
+    _assert_weights_close(ours, reference_ours)

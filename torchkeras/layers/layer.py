@@ -14,6 +14,7 @@ from torchkeras import constraints
 from torchkeras import initializers
 from torchkeras.backend.tensors import convert_to_tensor
 from torchkeras.backend.variable import Variable
+from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.utils import naming
 
 # Keyword arguments every layer accepts besides its own. `input_shape`,
@@ -539,6 +540,13 @@ class Layer(torch.nn.Module):
             return type(inputs)(self._convert_inputs(x) for x in inputs)
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, KerasTensor):
+            raise NotImplementedError(
+                f"Layer {self.name!r} was called on a symbolic tensor from "
+                "`Input()`. The functional API is not supported yet: pass "
+                "the `Input` as the first entry of a `Sequential` model, or "
+                "subclass `Model`."
+            )
         if isinstance(inputs, (np.ndarray, float, int, np.generic)):
             tensor = convert_to_tensor(inputs)
             if tensor.is_floating_point() and self.autocast:
@@ -580,7 +588,8 @@ class Layer(torch.nn.Module):
             return
         message = self.input_spec.mismatch(args[0], self.name)
         if message is not None:
-            raise ValueError(message) from error
+            # The torch error adds nothing once the shapes are named.
+            raise ValueError(message) from None
 
     def _add_activity_loss(self, outputs) -> None:
         tensors = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -661,6 +670,22 @@ class Layer(torch.nn.Module):
         if build_config and "input_shape" in build_config:
             self.build_with_shape(build_config["input_shape"])
 
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Load weights saved by `state_dict()`, as `torch.nn.Module` does.
+
+        Raises:
+            RuntimeError: if the layer has no weights yet because it is not
+                built, while `state_dict` has entries.
+        """
+        if not self.built and len(state_dict) and next(self.parameters(), None) is None:
+            raise RuntimeError(
+                f"Cannot load a state dict into {type(self).__name__} "
+                f"{self.name!r}: it is not built, so it has no weights yet. "
+                "Call it on a batch of data or call `build(input_shape)` "
+                "first, then load the state dict."
+            )
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
     def extra_repr(self) -> str:
         return f"name={self.name!r}, built={self.built}"
 
@@ -734,8 +759,8 @@ class InputSpec:
                 return (
                     f"{prefix}expected axis {axis} of input shape to have "
                     f"value {size}, but received input with shape "
-                    f"{_format_shape(shape)}. Check the output size of the "
-                    "layer before it."
+                    f"{_format_shape(shape)}. Check the shape of the input "
+                    "data, or the output size of the layer before this one."
                 )
         if self.shape is not None:
             for axis, (expected, actual) in enumerate(zip(self.shape, shape)):

@@ -48,9 +48,32 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None) -> tuple:
     return (x, y, sample_weight)
 
 
-def _to_tensor(value: Any) -> Any:
+def _is_number_list(value: Any) -> bool:
+    """Return whether `value` is a (nested) list of plain numbers."""
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and all(_is_number_list(v) for v in value)
+    return isinstance(value, (int, float, bool, np.number))
+
+
+def _as_array_if_numbers(value: Any) -> Any:
+    """Turn a list of numbers (or of lists of numbers) into one array.
+
+    Other lists stay lists, because a list of arrays means several inputs.
+    """
+    if isinstance(value, (list, tuple)) and _is_number_list(value):
+        return np.asarray(value)
+    return value
+
+
+def _to_tensor(value: Any, name: str = "x") -> Any:
     if value is None:
         return None
+    if isinstance(value, np.ndarray) and value.dtype.kind in "USO":
+        raise TypeError(
+            f"`{name}` contains values of type {value.dtype}, but only "
+            "numeric data can be converted to tensors. Encode strings or "
+            "categories as numbers first."
+        )
     if isinstance(value, torch.Tensor):
         if value.dtype == torch.float64:
             return value.float()
@@ -165,11 +188,18 @@ class ArrayAdapter(DataAdapter):
         class_weight=None,
     ):
         move = (lambda t: t.to(device)) if device is not None else (lambda t: t)
-        self.x = map_structure(lambda v: move(_to_tensor(v)), x)
-        self.y = map_structure(lambda v: move(_to_tensor(v)), y) if y is not None else None
+        x, y, sample_weight = (
+            _as_array_if_numbers(x),
+            _as_array_if_numbers(y),
+            _as_array_if_numbers(sample_weight),
+        )
+        self.x = map_structure(lambda v: move(_to_tensor(v, "x")), x)
+        self.y = (
+            map_structure(lambda v: move(_to_tensor(v, "y")), y) if y is not None else None
+        )
         if sample_weight is not None:
             sample_weight = map_structure(
-                lambda v: move(_to_tensor(v).float()), sample_weight
+                lambda v: move(_to_tensor(v, "sample_weight").float()), sample_weight
             )
         self.num_samples = check_cardinality(self.x, self.y, sample_weight)
         if class_weight is not None:
@@ -438,10 +468,14 @@ def split_validation(x, y, sample_weight, validation_split: float):
             f"not for data of type {type(x).__name__}. Pass "
             "`validation_data` instead."
         )
-    x = map_structure(_to_tensor, x)
-    y = map_structure(_to_tensor, y) if y is not None else None
+    x = map_structure(lambda v: _to_tensor(v, "x"), _as_array_if_numbers(x))
+    y = _as_array_if_numbers(y)
+    y = map_structure(lambda v: _to_tensor(v, "y"), y) if y is not None else None
+    sample_weight = _as_array_if_numbers(sample_weight)
     sample_weight = (
-        map_structure(_to_tensor, sample_weight) if sample_weight is not None else None
+        map_structure(lambda v: _to_tensor(v, "sample_weight"), sample_weight)
+        if sample_weight is not None
+        else None
     )
     num_samples = check_cardinality(x, y, sample_weight)
     split_at = int(math.floor(num_samples * (1.0 - validation_split)))

@@ -155,7 +155,8 @@ class Trainer:
         """Configure the model for training.
 
         Args:
-            optimizer: Optimizer name (`"adam"`) or instance.
+            optimizer: Optimizer name (`"adam"`), instance, or a
+                `torch.optim.Optimizer` built on the model's parameters.
             loss: Loss name, Loss object or function `fn(y_true, y_pred)`.
             loss_weights: Optional scalar weight of the loss.
             metrics: List of metrics (names, objects or functions) updated
@@ -185,7 +186,11 @@ class Trainer:
                 UserWarning,
                 stacklevel=2,
             )
-        object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+        if isinstance(optimizer, torch.optim.Optimizer):
+            # A torch optimizer steps on the `.grad` of its own parameters.
+            object.__setattr__(self, "optimizer", optimizer)
+        else:
+            object.__setattr__(self, "optimizer", optimizers.get(optimizer))
         object.__setattr__(self, "loss", loss)
         object.__setattr__(
             self,
@@ -371,7 +376,11 @@ class Trainer:
         for variable in variables:
             variable.grad = None
         loss.backward()
-        if variables:
+        if isinstance(self.optimizer, torch.optim.Optimizer):
+            self.optimizer.step()
+            if self._constrained_variables:
+                self._apply_constraints()
+        elif variables:
             self.optimizer.apply([v.grad for v in variables], variables)
             if self._constrained_variables:
                 self._apply_constraints()

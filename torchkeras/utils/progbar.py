@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -12,15 +11,17 @@ _BAR_WIDTH = 20
 
 
 def format_value(value: float) -> str:
-    """Format a metric value as Keras does: 4 decimals, or 4-digit exponent."""
-    if value == 0 or 1e-3 <= abs(value) < 1e15 or math.isnan(value):
+    """Format a metric value as Keras does: 4 decimals above 1e-3, else an exponent."""
+    if abs(value) > 1e-3:
         return f"{value:.4f}"
     return f"{value:.4e}"
 
 
 def format_logs(logs: dict[str, Any]) -> str:
     """Return ` - name: value` for each entry, as in Keras's progress lines."""
-    return "".join(f" - {key}: {format_value(float(value))}" for key, value in logs.items())
+    return "".join(
+        f" - {key}: {format_value(float(logs[key]))}" for key in sorted(logs)
+    )
 
 
 def _format_time_per_unit(seconds: float, unit_name: str) -> str:
