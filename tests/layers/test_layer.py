@@ -221,3 +221,41 @@ def test_regularizer_penalty_matches_keras():
     ours = torchkeras.regularizers.L2(0.01)(torch.from_numpy(values))
     theirs = keras.regularizers.L2(0.01)(values)
     assert float(ours) == pytest.approx(float(theirs), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Dropout", "Dense"])
+def test_built_at_init_matches_keras(name):
+    args = {"Dropout": (0.5,), "Dense": (2,)}[name]
+    ours = getattr(layers, name)(*args)
+    theirs = getattr(keras.layers, name)(*args)
+    assert ours.built == theirs.built
+
+
+def test_subclassed_model_summary_before_call_matches_keras():
+    def build(module):
+        class Net(module.Model):
+            def __init__(self):
+                super().__init__(name="net")
+                self.hidden = module.layers.Dense(8)
+                self.drop = module.layers.Dropout(0.5)
+
+            def call(self, inputs):
+                return self.drop(self.hidden(inputs))
+
+        return Net()
+
+    torchkeras.utils.clear_session()
+    keras.backend.clear_session()
+    ours, theirs = [], []
+    build(torchkeras).summary(print_fn=ours.append)
+    build(keras).summary(print_fn=lambda text, line_break=None: theirs.append(text))
+    assert ours == theirs
+
+
+def test_weights_made_in_inference_mode_are_trainable():
+    layer = layers.Dense(2)
+    with torch.inference_mode():
+        layer(torch.ones(1, 3))
+    assert not layer.kernel.is_inference()
+    layer(torch.ones(1, 3)).sum().backward()
+    assert layer.kernel.grad is not None

@@ -162,7 +162,8 @@ class Layer(torch.nn.Module):
         )
         self.autocast = autocast
         self._trainable = bool(trainable)
-        self.built = False
+        # As in Keras, a layer without its own `build` has nothing to build.
+        self.built = type(self).build is Layer.build
         self.supports_masking = False
         self.input_spec = None
         self._variables: list[Variable] = []
@@ -262,15 +263,14 @@ class Layer(torch.nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
         initializer = initializers.get(initializer)
-        with torch.no_grad():
-            value = initializer(shape, dtype=dtype)
-        value = convert_to_tensor(value, dtype=dtype)
-        if self._build_device is not None:
-            value = value.to(self._build_device)
-        else:
-            device = self._existing_device()
+        # Weights made inside `torch.inference_mode()` (a first call from
+        # `predict`) could never be trained, so they are made outside it.
+        with torch.inference_mode(False), torch.no_grad():
+            value = convert_to_tensor(initializer(shape, dtype=dtype), dtype=dtype)
+            device = self._build_device or self._existing_device()
             if device is not None:
                 value = value.to(device)
+            value = value.clone() if value.is_inference() else value
         name = name or "variable"
         variable = Variable(
             value,

@@ -56,6 +56,14 @@ class Model(Trainer, Layer):
         Layer.__init__(self, **base)
         self._init_trainer()
 
+    def build(self, input_shape) -> None:
+        """Build the model; a subclassed model builds on its first call.
+
+        Models are never marked built at construction, so their sublayers
+        create their weights on the first batch, outside inference mode.
+        """
+        self.built = True
+
     def call(self, *args, **kwargs):
         raise NotImplementedError(
             f"Model {type(self).__name__} does not implement `call()`. "
