@@ -136,12 +136,6 @@ def test_steps_per_execution_not_supported():
         _model(compiled=False).compile(optimizer="adam", loss="mse", steps_per_execution=4)
 
 
-def test_functional_model_not_supported_yet():
-    inputs = torchkeras.Input((4,))
-    with pytest.raises(NotImplementedError, match="Functional models"):
-        torchkeras.Model(inputs, inputs)
-
-
 def test_string_targets_name_the_argument():
     with pytest.raises(TypeError, match="`y` contains values of type <U1"):
         _model().fit(X, np.array(list("abcdefghijklmnopqrst")), verbose=0)
@@ -150,11 +144,6 @@ def test_string_targets_name_the_argument():
 def test_nested_python_lists_are_one_input():
     history = _model().fit(X.tolist(), Y.tolist(), epochs=1, verbose=0)
     assert len(history.history["loss"]) == 1
-
-
-def test_symbolic_call_not_supported_yet():
-    with pytest.raises(NotImplementedError, match="functional API is not supported yet"):
-        layers.Dense(3)(torchkeras.Input((4,)))
 
 
 def test_unbuilt_model_state_dict_load_explains():

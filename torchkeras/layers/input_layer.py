@@ -5,6 +5,7 @@ from __future__ import annotations
 from torchkeras import config
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.node import Node
 
 
 class InputLayer(Layer):
@@ -77,8 +78,7 @@ class InputLayer(Layer):
                 )
         self._input_dtype = config.dtype_name(config.standardize_dtype(dtype))
         self.built = True
-        self.output = KerasTensor(self.batch_shape, self._input_dtype, name=self.name)
-        self.output._keras_history = self
+        Node(self, (), {}, KerasTensor(self.batch_shape, self._input_dtype, name=self.name))
 
     @property
     def dtype(self) -> str:

@@ -14,7 +14,8 @@ from torchkeras import constraints
 from torchkeras import initializers
 from torchkeras.backend.tensors import convert_to_tensor
 from torchkeras.backend.variable import Variable
-from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.layers.symbolic import contains_keras_tensor
+from torchkeras.layers.symbolic import symbolic_call
 from torchkeras.utils import naming
 
 # Keyword arguments every layer accepts besides its own. `input_shape`,
@@ -167,6 +168,8 @@ class Layer(torch.nn.Module):
         self.supports_masking = False
         self.input_spec = None
         self._variables: list[Variable] = []
+        # Calls of this layer on symbolic tensors, in order (see `Node`).
+        self._inbound_nodes: list = []
         self._losses: list[torch.Tensor] = []
         self._build_shapes: dict[str, Any] | None = None
         self._build_device: torch.device | None = None
@@ -437,6 +440,39 @@ class Layer(torch.nn.Module):
         return config.dtype_name(self._dtype)
 
     @property
+    def input(self):
+        """The symbolic input of the layer's first call on symbolic tensors.
+
+        Raises:
+            AttributeError: if the layer was never called on symbolic
+                tensors.
+        """
+        if "input" in self._modules:
+            return self._modules["input"]
+        node = self._first_node("input")
+        return node.call_args[0] if node.call_args else next(iter(node.call_kwargs.values()))
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call on symbolic tensors.
+
+        Raises:
+            AttributeError: if the layer was never called on symbolic
+                tensors.
+        """
+        if "output" in self._modules:
+            return self._modules["output"]
+        return self._first_node("output").outputs
+
+    def _first_node(self, attribute: str):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has never been called on symbolic "
+                f"tensors and thus has no defined {attribute}."
+            )
+        return self._inbound_nodes[0]
+
+    @property
     def path(self) -> str:
         """The layer's name, used as the prefix of its weights' paths."""
         return self.name
@@ -496,8 +532,11 @@ class Layer(torch.nn.Module):
         return self.call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        if args and not isinstance(args[0], torch.Tensor):
-            args = (self._convert_inputs(args[0]),) + args[1:]
+        if not args or not isinstance(args[0], torch.Tensor):
+            if contains_keras_tensor(args, kwargs):
+                return symbolic_call(self, args, kwargs)
+            if args:
+                args = (self._convert_inputs(args[0]),) + args[1:]
         if not self.built:
             self._build_on_call(args, kwargs)
 
@@ -540,13 +579,6 @@ class Layer(torch.nn.Module):
             return type(inputs)(self._convert_inputs(x) for x in inputs)
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
-        if isinstance(inputs, KerasTensor):
-            raise NotImplementedError(
-                f"Layer {self.name!r} was called on a symbolic tensor from "
-                "`Input()`. The functional API is not supported yet: pass "
-                "the `Input` as the first entry of a `Sequential` model, or "
-                "subclass `Model`."
-            )
         if isinstance(inputs, (np.ndarray, float, int, np.generic)):
             tensor = convert_to_tensor(inputs)
             if tensor.is_floating_point() and self.autocast:

@@ -39,10 +39,9 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            raise NotImplementedError(
-                "Functional models, `Model(inputs, outputs)`, are not "
-                "supported yet. Use `Sequential` or subclass `Model`."
-            )
+            from torchkeras.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):

@@ -58,7 +58,7 @@ class Sequential(Model):
                 input comes after other layers.
         """
         if isinstance(layer, KerasTensor):
-            layer = layer._keras_history
+            layer = layer._keras_history.operation
         if isinstance(layer, InputLayer):
             if len(self.layers) or self._input_layer is not None:
                 raise ValueError(

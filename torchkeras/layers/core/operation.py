@@ -1,0 +1,101 @@
+"""Operations recorded in a functional graph: `x + y`, `x[:, 0]`, `torch.cat`.
+
+Arithmetic and indexing on symbolic tensors, and torch functions called on
+them, become `Operation` layers: stateless layers that wrap a function. They
+appear in a functional model's summary under Keras 3's operation names
+(`add (Add)`, `get_item (GetItem)`) but not in `model.layers`.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Callable
+
+import torch
+
+from torchkeras.layers.layer import Layer
+from torchkeras.utils import naming
+
+# Keras 3's operation class names, with the torch function for each.
+_OPERATORS: dict[str, tuple[str, Callable]] = {
+    "add": ("Add", torch.add),
+    "subtract": ("Subtract", torch.sub),
+    "multiply": ("Multiply", torch.mul),
+    "true_divide": ("TrueDivide", torch.true_divide),
+    "floor_divide": ("FloorDivide", torch.floor_divide),
+    "mod": ("Mod", torch.remainder),
+    "power": ("Power", torch.pow),
+    "matmul": ("Matmul", torch.matmul),
+    "negative": ("Negative", torch.neg),
+    "absolute": ("Absolute", torch.abs),
+    "logical_not": ("LogicalNot", torch.logical_not),
+    "logical_and": ("LogicalAnd", torch.logical_and),
+    "logical_or": ("LogicalOr", torch.logical_or),
+    "less": ("Less", torch.lt),
+    "less_equal": ("LessEqual", torch.le),
+    "greater": ("Greater", torch.gt),
+    "greater_equal": ("GreaterEqual", torch.ge),
+    "get_item": ("GetItem", operator.getitem),
+    "reshape": ("Reshape", lambda x, shape: torch.reshape(x, shape)),
+    "squeeze": ("Squeeze", lambda x, axis: x.squeeze() if axis is None else x.squeeze(axis)),
+}
+
+
+class Operation(Layer):
+    """A stateless layer that applies a function to its arguments.
+
+    Args:
+        fn: The function; it receives the call's arguments unchanged.
+        name: Optional name; defaults to the snake_case class name.
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None):
+        super().__init__(name=name)
+        self.fn = fn
+
+    def call(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        from torchkeras.layers.layer import _infer_output_shape
+
+        return _infer_output_shape(self, input_shape)
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"Operation {self.name!r} ({type(self).__name__}) records a "
+            "function, which cannot be written to a config yet. Use a layer "
+            "(for example `layers.Add()`) in models you need to serialize."
+        )
+
+
+# Operations neither take `training` nor `mask`, whatever their signature.
+Operation._call_accepts_training = False
+Operation._call_accepts_mask = False
+
+_OPERATION_CLASSES: dict[str, type] = {}
+
+
+def _operation_class(class_name: str) -> type:
+    """Return the Operation subclass called `class_name`, made once."""
+    cls = _OPERATION_CLASSES.get(class_name)
+    if cls is None:
+        cls = type(class_name, (Operation,), {"__module__": __name__})
+        cls._call_accepts_training = False
+        cls._call_accepts_mask = False
+        _OPERATION_CLASSES[class_name] = cls
+    return cls
+
+
+def apply_operator(op_name: str, *args):
+    """Record the Python operator `op_name` applied to symbolic `args`."""
+    class_name, fn = _OPERATORS[op_name]
+    return _operation_class(class_name)(fn)(*args)
+
+
+def symbolic_torch_function(func: Callable, args: tuple, kwargs: dict):
+    """Record a torch function called with symbolic tensors among its arguments."""
+    name = getattr(func, "__name__", "torch_function").strip("_") or "torch_function"
+    class_name = "".join(part.capitalize() for part in name.split("_"))
+    operation = _operation_class(class_name)(func, name=naming.uniquify(name))
+    return operation(*args, **kwargs)

@@ -1,0 +1,121 @@
+"""Calling a layer on symbolic tensors: build it, infer outputs, record a node.
+
+Output shapes and dtypes come from running the layer on fake tensors
+(torch's FakeTensorMode: shapes and dtypes, no data), so custom layers need
+no `compute_output_shape`. The layer runs twice with different sizes in
+place of each unknown (None) dimension, and a dimension that changes
+between the runs is unknown in the output too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import config
+from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.layers.node import Node
+from torchkeras.utils.tree import flatten
+from torchkeras.utils.tree import map_structure
+
+# Sizes standing in for unknown dimensions in the two inference runs.
+_PROBE_SIZES = (2, 3)
+
+
+def contains_keras_tensor(args: tuple, kwargs: dict) -> bool:
+    """Return whether any argument (nests included) is a symbolic tensor."""
+    return any(isinstance(v, KerasTensor) for v in flatten((args, kwargs)))
+
+
+def _keras_shape(value: Any) -> Any:
+    if isinstance(value, KerasTensor):
+        return value.shape
+    if isinstance(value, (list, tuple)):
+        return [_keras_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _keras_shape(v) for k, v in value.items()}
+    return None
+
+
+def symbolic_call(layer, args: tuple, kwargs: dict):
+    """Return symbolic outputs of `layer(*args, **kwargs)` and record the call.
+
+    Raises:
+        ValueError: if the inputs do not fit the layer, naming the layer and
+            both shapes.
+    """
+    first = args[0] if args else next(iter(kwargs.values()))
+    if not layer.built:
+        try:
+            layer.build_with_shape(_keras_shape(first))
+        except (ValueError, TypeError, RuntimeError, IndexError) as error:
+            raise ValueError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) could not be "
+                f"built for input shape {_keras_shape(first)}: {error}"
+            ) from None
+    if layer.input_spec is not None and isinstance(first, KerasTensor):
+        message = layer.input_spec.mismatch(first, layer.name)
+        if message is not None:
+            raise ValueError(message)
+    try:
+        outputs = _infer_outputs(layer, args, kwargs)
+    except (ValueError, TypeError, RuntimeError, IndexError) as error:
+        raise ValueError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) cannot be "
+            f"applied to inputs of shape {_keras_shape(first)}: {error}"
+        ) from None
+    Node(layer, args, kwargs, outputs)
+    return outputs
+
+
+def _infer_outputs(layer, args: tuple, kwargs: dict):
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    run_kwargs = dict(kwargs)
+    if "training" in run_kwargs or layer._call_accepts_training:
+        # Training-mode side effects (moving statistics) must not run on
+        # fake data; shapes do not depend on the mode.
+        run_kwargs["training"] = False
+    results = []
+    losses_before = len(layer._losses)
+    for probe in _PROBE_SIZES:
+        concrete = _concretize((args, run_kwargs), probe)
+        with torch.no_grad(), FakeTensorMode(allow_non_fake_inputs=True):
+            outputs = layer(*concrete[0], **concrete[1])
+            results.append(
+                map_structure(
+                    lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t,
+                    outputs,
+                )
+            )
+    del layer._losses[losses_before:]
+    return _merge_probes(results[0], results[1])
+
+
+def _concretize(nest, size: int):
+    """Replace symbolic tensors by zeros, with `size` for unknown dimensions."""
+
+    def make(value):
+        if isinstance(value, KerasTensor):
+            shape = tuple(size if d is None else d for d in value.shape)
+            return torch.zeros(shape, dtype=config.standardize_dtype(value.dtype))
+        return value
+
+    return map_structure(make, nest)
+
+
+def _merge_probes(first, second):
+    """Build output KerasTensors; dims that differ between probes are None."""
+    if isinstance(first, dict):
+        return {k: _merge_probes(first[k], second[k]) for k in first}
+    if isinstance(first, list):
+        return [_merge_probes(a, b) for a, b in zip(first, second)]
+    if isinstance(first, tuple) and len(first) == 2 and isinstance(first[1], torch.dtype):
+        shape = tuple(
+            a if a == b else None for a, b in zip(first[0], second[0])
+        )
+        return KerasTensor(shape, dtype=first[1])
+    if isinstance(first, tuple):
+        return tuple(_merge_probes(a, b) for a, b in zip(first, second))
+    return first
