@@ -126,6 +126,13 @@ class _Table:
 
 
 def _layer_output_shape(layer) -> str:
+    nodes = getattr(layer, "_inbound_nodes", None)
+    if nodes:
+        # As Keras does, the shape shown is that of the layer's last call.
+        shapes = [format_shape(t.shape) for t in nodes[-1].output_tensors]
+        if len(shapes) == 1:
+            return shapes[0]
+        return "[" + ", ".join(shapes) + "]"
     shape = getattr(layer, "_summary_output_shape", None)
     if shape is None and getattr(layer, "built", False):
         build_shapes = getattr(layer, "_build_shapes", None)
@@ -167,10 +174,18 @@ def print_summary(
             trainable.
         layer_range: Pair of layer names (or indices) bounding the rows.
     """
-    headers = ["Layer (type)", "Output Shape", "Param #"]
-    alignments = ["left", "left", "right"]
-    default_length = 88
-    positions = list(positions or [0.45, 0.80, 1.0])
+    graph_nodes = getattr(model, "_nodes_by_depth", None)
+    sequential_like = graph_nodes is None or _is_sequential_like(model)
+    if sequential_like:
+        headers = ["Layer (type)", "Output Shape", "Param #"]
+        alignments = ["left", "left", "right"]
+        default_length = 88
+        positions = list(positions or [0.45, 0.80, 1.0])
+    else:
+        headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+        alignments = ["left", "left", "right", "left"]
+        default_length = 108
+        positions = list(positions or [0.3, 0.56, 0.74, 1.0])
     if show_trainable:
         default_length += 12
         positions = [p * 0.90 for p in positions] + [1.0]
@@ -195,10 +210,11 @@ def print_summary(
         cell_widths = _ratio_reduce(sum(cell_widths) - available, cell_widths)
     table = _Table(headers, alignments, [w - 2 for w in cell_widths])
 
-    layers = list(model.layers)
+    layers = list(model.operations) if graph_nodes is not None else list(model.layers)
+    node_ids = None if sequential_like else getattr(model, "_node_ids", None)
     start, stop = _layer_range_bounds(layers, layer_range)
     for layer in layers[start:stop]:
-        for row in _layer_rows(layer, 0, expand_nested, show_trainable):
+        for row in _layer_rows(layer, 0, expand_nested, show_trainable, node_ids):
             table.rows.append(row)
 
     trainable = model.trainable_weights
@@ -240,13 +256,44 @@ def print_summary(
         print_fn(text)
 
 
-def _layer_rows(layer, level: int, expand_nested: bool, show_trainable: bool):
+def _is_sequential_like(model) -> bool:
+    """Return whether a graph model is a plain chain, as Keras decides it.
+
+    Such a model is summarized without the "Connected to" column.
+    """
+    for nodes in model._nodes_by_depth.values():
+        if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].input_tensors) > 1):
+            return False
+    for layer in model.layers:
+        calls = [n for n in layer._inbound_nodes if id(n) in model._node_ids]
+        if len(calls) > 1:
+            return False
+    return True
+
+
+def _connections(layer, node_ids) -> str:
+    """Return `name[node][tensor]` for each input of the layer's calls."""
+    parts = []
+    for node in layer._inbound_nodes:
+        if id(node) not in node_ids:
+            continue
+        for tensor in node.input_tensors:
+            history = tensor._keras_history
+            parts.append(
+                f"{history.operation.name}[{history.node_index}][{history.tensor_index}]"
+            )
+    return ", ".join(parts) or "-"
+
+
+def _layer_rows(layer, level: int, expand_nested: bool, show_trainable: bool, node_ids=None):
     prefix = "   " * level + "└ " if level else ""
     row = [
         f"{prefix}{getattr(layer, 'name', type(layer).__name__)} ({type(layer).__name__})",
         _layer_output_shape(layer),
         _layer_params(layer),
     ]
+    if node_ids is not None:
+        row.append(_connections(layer, node_ids))
     if show_trainable:
         weights = getattr(layer, "weights", [])
         if not weights:
@@ -257,7 +304,7 @@ def _layer_rows(layer, level: int, expand_nested: bool, show_trainable: bool):
     nested = getattr(layer, "layers", None)
     if expand_nested and nested:
         for child in nested:
-            rows += _layer_rows(child, level + 1, expand_nested, show_trainable)
+            rows += _layer_rows(child, level + 1, expand_nested, show_trainable, None)
     return rows
 
 
