@@ -1,0 +1,242 @@
+"""Functional models against Keras 3: graph structure, numbers, errors."""
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+import torchkeras
+
+
+def _reset():
+    torchkeras.utils.clear_session()
+    keras.backend.clear_session()
+
+
+def _summary(model):
+    lines = []
+    model.summary(print_fn=lambda text, line_break=None: lines.append(text))
+    return "".join(lines)
+
+
+def _two_tower(m):
+    """Two inputs, a shared layer, a residual add, two outputs."""
+    left = m.Input((6,), name="left")
+    right = m.Input((6,), name="right")
+    shared = m.layers.Dense(6, activation="tanh", name="shared")
+    a, b = shared(left), shared(right)
+    merged = a + b
+    hidden = m.layers.Dense(4, activation="relu", name="hidden")(merged)
+    residual = hidden * 0.5 + m.layers.Dense(4, name="skip")(left)
+    score = m.layers.Dense(1, activation="sigmoid", name="score")(residual)
+    value = m.layers.Dense(2, name="value")(merged)
+    return m.Model([left, right], [score, value], name="two_tower")
+
+
+def _chain(m):
+    inputs = m.Input((5,), name="features")
+    x = m.layers.Dense(8, activation="relu")(inputs)
+    x = m.layers.BatchNormalization()(x)
+    outputs = m.layers.Dense(3, activation="softmax")(x)
+    return m.Model(inputs, outputs)
+
+
+def _inputs(n=7):
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal((n, 6)).astype("float32") for _ in range(2)]
+
+
+class TestStructure:
+    def test_layers_and_names_match_keras(self):
+        _reset()
+        ours, theirs = _two_tower(torchkeras), _two_tower(keras)
+        assert [l.name for l in ours.layers] == [l.name for l in theirs.layers]
+        assert ours.output_names == theirs.output_names
+        assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+        assert ours.count_params() == theirs.count_params()
+
+    def test_shapes_and_symbolic_tensors(self):
+        model = _two_tower(torchkeras)
+        assert model.input_shape == [(None, 6), (None, 6)]
+        assert model.output_shape == [(None, 1), (None, 2)]
+        assert [t.shape for t in model.inputs] == [(None, 6), (None, 6)]
+        assert len(model.outputs) == 2
+
+    def test_summary_matches_keras(self):
+        _reset()
+        ours = _summary(_two_tower(torchkeras))
+        _reset()
+        assert ours == _summary(_two_tower(keras))
+
+    def test_chain_summary_matches_keras(self):
+        _reset()
+        ours = _summary(_chain(torchkeras))
+        _reset()
+        assert ours == _summary(_chain(keras))
+
+    def test_state_dict_keys_are_structural(self):
+        keys = list(_chain(torchkeras).state_dict())
+        assert keys[0] == "layers.1.kernel"
+        assert "layers.2.moving_variance" in keys
+
+    def test_get_layer_by_name_and_index(self):
+        model = _two_tower(torchkeras)
+        assert model.get_layer("shared").name == "shared"
+        assert model.get_layer(index=0).name == "left"
+        with pytest.raises(ValueError, match="No such layer: nope"):
+            model.get_layer("nope")
+
+
+class TestNumbers:
+    def test_outputs_match_keras(self):
+        ours, theirs = _two_tower(torchkeras), _two_tower(keras)
+        ours.set_weights(theirs.get_weights())
+        x = _inputs()
+        for mine, reference in zip(ours(x), theirs(x)):
+            np.testing.assert_allclose(
+                mine.detach().numpy(), keras.ops.convert_to_numpy(reference), atol=1e-6
+            )
+
+    def test_dict_inputs_by_name(self):
+        model = _two_tower(torchkeras)
+        x = _inputs()
+        by_list = model(x)
+        by_name = model({"left": x[0], "right": x[1]})
+        torch.testing.assert_close(by_list[0], by_name[0])
+
+    def test_fit_matches_keras(self):
+        ours, theirs = _chain(torchkeras), _chain(keras)
+        ours.set_weights(theirs.get_weights())
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((40, 5)).astype("float32")
+        y = rng.integers(0, 3, 40)
+        for model in (ours, theirs):
+            model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        args = dict(batch_size=8, epochs=2, shuffle=False, verbose=0)
+        ours_history = ours.fit(x, y, **args).history
+        theirs_history = theirs.fit(x, y, **args).history
+        assert list(ours_history) == list(theirs_history)
+        for key in theirs_history:
+            np.testing.assert_allclose(ours_history[key], theirs_history[key], atol=1e-5)
+        for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(mine, reference, atol=1e-5)
+
+    def test_shared_layer_has_one_set_of_weights(self):
+        model = _two_tower(torchkeras)
+        shared = model.get_layer("shared")
+        assert len(shared._inbound_nodes) == 2
+        assert sum(1 for p in model.parameters() if p is shared.kernel) == 1
+
+    def test_nested_model_on_symbolic_tensors(self):
+        inner = _chain(torchkeras)
+        outer_input = torchkeras.Input((5,))
+        doubled = inner(outer_input * 2.0)
+        outer = torchkeras.Model(outer_input, torchkeras.layers.Dense(1)(doubled))
+        x = torch.rand(4, 5)
+        expected = outer.layers[-1](inner(x * 2.0))
+        torch.testing.assert_close(outer(x), expected)
+        assert inner in list(outer.layers)
+
+    def test_feature_extraction(self):
+        model = _chain(torchkeras)
+        extractor = torchkeras.Model(model.input, model.get_layer(index=2).output)
+        assert extractor.output_shape == (None, 8)
+        x = torch.rand(3, 5)
+        torch.testing.assert_close(extractor(x), model.layers[2](model.layers[1](x)))
+
+    def test_operations_match_keras(self):
+        def build(m):
+            inputs = m.Input((4,))
+            x = m.layers.Dense(4)(inputs)
+            scaled = abs(-((x - 1.0) / 2.0)) ** 2
+            return m.Model(inputs, [scaled, x[:, 1:3], x > 0.5])
+
+        ours, theirs = build(torchkeras), build(keras)
+        ours.set_weights(theirs.get_weights())
+        x = np.random.rand(3, 4).astype("float32")
+        for mine, reference in zip(ours(x), theirs(x)):
+            np.testing.assert_allclose(
+                mine.detach().numpy(), keras.ops.convert_to_numpy(reference), atol=1e-6
+            )
+
+    def test_torch_function_on_symbolic_tensor(self):
+        inputs = torchkeras.Input((4,))
+        outputs = torch.cat([inputs, torch.relu(inputs)], dim=-1)
+        model = torchkeras.Model(inputs, outputs)
+        assert model.output_shape == (None, 8)
+        x = torch.randn(2, 4)
+        torch.testing.assert_close(model(x), torch.cat([x, x.relu()], dim=-1))
+
+    def test_mask_flows_through_graph_like_keras(self):
+        def build(m):
+            inputs = m.Input((5,), dtype="int32")
+            x = m.layers.Embedding(12, 3, mask_zero=True)(inputs)
+            x = m.layers.GlobalAveragePooling1D()(x)
+            return m.Model(inputs, m.layers.Dense(2)(x))
+
+        ours, theirs = build(torchkeras), build(keras)
+        ours.set_weights(theirs.get_weights())
+        x = np.array([[3, 4, 0, 0, 0], [1, 2, 3, 4, 5]])
+        np.testing.assert_allclose(
+            ours(x).detach().numpy(), keras.ops.convert_to_numpy(theirs(x)), atol=1e-6
+        )
+
+    def test_explicit_training_false_is_kept_in_fit(self):
+        inputs = torchkeras.Input((3,))
+        outputs = torchkeras.layers.Dropout(0.99)(inputs, training=False)
+        model = torchkeras.Model(inputs, outputs)
+        model.train()
+        torch.testing.assert_close(model(torch.ones(2, 3)), torch.ones(2, 3))
+
+
+class TestErrors:
+    def test_disconnected_graph_names_missing_input(self):
+        a, b = torchkeras.Input((3,), name="first"), torchkeras.Input((3,), name="second")
+        outputs = torchkeras.layers.Dense(1)(a + b)
+        with pytest.raises(ValueError, match="disconnected.*'second'"):
+            torchkeras.Model(a, outputs)
+
+    def test_incompatible_shapes_name_the_layer(self):
+        dense = torchkeras.layers.Dense(2, name="proj")
+        dense(torchkeras.Input((4,)))
+        with pytest.raises(ValueError, match=r"layer 'proj' .* value 4, but received input with shape \(None, 5\)"):
+            dense(torchkeras.Input((5,)))
+
+    def test_incompatible_merge_names_the_operation(self):
+        with pytest.raises(ValueError, match="'add'"):
+            torchkeras.Input((4,)) + torchkeras.Input((5,))
+
+    def test_duplicate_layer_names_raise(self):
+        inputs = torchkeras.Input((3,))
+        x = torchkeras.layers.Dense(2, name="same")(inputs)
+        outputs = torchkeras.layers.Dense(2, name="same")(x)
+        with pytest.raises(ValueError, match="The name 'same' is used 2 times"):
+            torchkeras.Model(inputs, outputs)
+
+    def test_non_symbolic_inputs_raise(self):
+        with pytest.raises(TypeError, match="must be symbolic tensors"):
+            torchkeras.Model(np.ones((2, 3)), torchkeras.Input((3,)))
+
+    def test_wrong_number_of_call_inputs_raises(self):
+        model = _two_tower(torchkeras)
+        with pytest.raises(ValueError, match="expects 2 input"):
+            model(torch.ones(2, 6))
+
+    def test_symbolic_tensor_as_bool_raises(self):
+        with pytest.raises(TypeError, match="cannot be used as a Python bool"):
+            bool(torchkeras.Input((2,)))
+
+
+class TestTorchInterop:
+    def test_torch_compile_matches_eager(self):
+        model = _two_tower(torchkeras)
+        compiled = torch.compile(model)
+        x = [torch.from_numpy(v) for v in _inputs()]
+        for eager, fast in zip(model(x), compiled(x)):
+            torch.testing.assert_close(eager, fast)
+
+    def test_torch_export(self):
+        model = _chain(torchkeras)
+        exported = torch.export.export(model, (torch.rand(4, 5),))
+        x = torch.rand(4, 5)
+        torch.testing.assert_close(exported.module()(x), model(x))
