@@ -348,8 +348,18 @@ class Functional(Model):
             return layers[index]
         return super().get_layer(name=name, index=index)
 
-    def _layers_for_lookup(self):
-        return list(self.layers)
+    def get_config(self) -> dict[str, Any]:
+        """Return the graph in Keras 3's config format."""
+        from torchkeras.models.functional_serialization import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None) -> Functional:
+        """Rebuild a functional model (new weights) from `get_config()`."""
+        from torchkeras.models.functional_serialization import functional_from_config
+
+        return functional_from_config(Functional, config, custom_objects)
 
 
 def _group_by_depth(nodes: list[Node], depths: dict[int, int]) -> dict[int, list[Node]]:

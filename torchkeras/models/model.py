@@ -55,6 +55,16 @@ class Model(Trainer, Layer):
         Layer.__init__(self, **base)
         self._init_trainer()
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Create a model from its config; a graph config gives a functional model."""
+        if "input_layers" in config and "output_layers" in config:
+            from torchkeras.models.functional import Functional
+
+            target = cls if issubclass(cls, Functional) else Functional
+            return target.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
+
     def build(self, input_shape) -> None:
         """Build the model; a subclassed model builds on its first call.
 

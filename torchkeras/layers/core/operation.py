@@ -36,9 +36,23 @@ _OPERATORS: dict[str, tuple[str, Callable]] = {
     "greater": ("Greater", torch.gt),
     "greater_equal": ("GreaterEqual", torch.ge),
     "get_item": ("GetItem", operator.getitem),
-    "reshape": ("Reshape", lambda x, shape: torch.reshape(x, shape)),
-    "squeeze": ("Squeeze", lambda x, axis: x.squeeze() if axis is None else x.squeeze(axis)),
 }
+
+# Operations whose arguments besides the tensor live in their config.
+_CONFIGURED = {
+    "reshape": ("Reshape", "newshape"),
+    "squeeze": ("Squeeze", "axis"),
+}
+
+
+def _reshape(x, newshape):
+    return torch.reshape(x, tuple(newshape))
+
+
+def _squeeze(x, axis):
+    if axis is None:
+        return x.squeeze()
+    return x.squeeze(axis)
 
 
 class Operation(Layer):
@@ -49,12 +63,14 @@ class Operation(Layer):
         name: Optional name; defaults to the snake_case class name.
     """
 
-    def __init__(self, fn: Callable, name: str | None = None):
+    def __init__(self, fn: Callable, name: str | None = None, **options):
         super().__init__(name=name)
         self.fn = fn
+        # Keyword arguments of `fn` that are part of the operation's config.
+        self.options = options
 
     def call(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
+        return self.fn(*args, **kwargs, **self.options)
 
     def compute_output_shape(self, input_shape):
         from torchkeras.layers.layer import _infer_output_shape
@@ -62,11 +78,14 @@ class Operation(Layer):
         return _infer_output_shape(self, input_shape)
 
     def get_config(self):
-        raise NotImplementedError(
-            f"Operation {self.name!r} ({type(self).__name__}) records a "
-            "function, which cannot be written to a config yet. Use a layer "
-            "(for example `layers.Add()`) in models you need to serialize."
-        )
+        if type(self).__name__ not in KERAS_OPERATIONS:
+            raise NotImplementedError(
+                f"Operation {self.name!r} ({type(self).__name__}) records a "
+                "torch function, which cannot be written to a Keras config. "
+                "Use a layer or a Python operator (`x + y`, `x[:, 0]`) in "
+                "models you need to serialize."
+            )
+        return {"name": self.name, **self.options}
 
 
 # Operations neither take `training` nor `mask`, whatever their signature.
@@ -74,6 +93,13 @@ Operation._call_accepts_training = False
 Operation._call_accepts_mask = False
 
 _OPERATION_CLASSES: dict[str, type] = {}
+
+# Keras 3 operation class names (module `keras.src.ops.numpy`) and functions.
+KERAS_OPERATIONS: dict[str, Callable] = {
+    class_name: fn for class_name, fn in _OPERATORS.values()
+}
+KERAS_OPERATIONS["Reshape"] = _reshape
+KERAS_OPERATIONS["Squeeze"] = _squeeze
 
 
 def _operation_class(class_name: str) -> type:
@@ -89,8 +115,26 @@ def _operation_class(class_name: str) -> type:
 
 def apply_operator(op_name: str, *args):
     """Record the Python operator `op_name` applied to symbolic `args`."""
+    if op_name in _CONFIGURED:
+        class_name, option = _CONFIGURED[op_name]
+        tensor, value = args
+        return make_operation(class_name, **{option: value})(tensor)
     class_name, fn = _OPERATORS[op_name]
     return _operation_class(class_name)(fn)(*args)
+
+
+def make_operation(class_name: str, name: str | None = None, **options) -> Operation:
+    """Create the operation Keras calls `class_name` (such as `"Add"`).
+
+    Raises:
+        ValueError: if torchkeras has no such operation.
+    """
+    if class_name not in KERAS_OPERATIONS:
+        raise ValueError(
+            f"Unknown operation {class_name!r} in the model config. Known "
+            f"operations: {sorted(KERAS_OPERATIONS)}."
+        )
+    return _operation_class(class_name)(KERAS_OPERATIONS[class_name], name=name, **options)
 
 
 def symbolic_torch_function(func: Callable, args: tuple, kwargs: dict):
