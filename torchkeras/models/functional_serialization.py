@@ -176,7 +176,7 @@ def _decode(value, outputs_of):
         if kind == "__ellipsis__":
             return Ellipsis
         return {k: _decode(v, outputs_of) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         decoded = [_decode(v, outputs_of) for v in value]
         # Index keys such as `x[:, 1:3]` are tuples; configs store lists.
         if any(isinstance(v, (slice, type(Ellipsis))) or v is None for v in decoded):
