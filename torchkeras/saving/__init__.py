@@ -1,0 +1,21 @@
+"""Saving: configs of objects, the custom object registry and JSON."""
+
+from torchkeras.saving.object_registration import CustomObjectScope
+from torchkeras.saving.object_registration import custom_object_scope
+from torchkeras.saving.object_registration import get_custom_objects
+from torchkeras.saving.object_registration import get_registered_name
+from torchkeras.saving.object_registration import get_registered_object
+from torchkeras.saving.object_registration import register_keras_serializable
+from torchkeras.saving.serialization import deserialize_keras_object
+from torchkeras.saving.serialization import serialize_keras_object
+
+__all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "register_keras_serializable",
+    "serialize_keras_object",
+]
