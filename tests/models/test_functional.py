@@ -296,3 +296,9 @@ class TestConfig:
         model = torchkeras.Model(inputs, torch.cat([inputs, inputs], dim=-1))
         with pytest.raises(NotImplementedError, match="cannot be written to a Keras config"):
             model.get_config()
+
+
+def test_torch_module_on_symbolic_tensor_explains_wrapping():
+    inputs = torchkeras.Input((4,))
+    with pytest.raises(TypeError, match="Wrap the module instead"):
+        torch.nn.Linear(4, 2)(inputs)

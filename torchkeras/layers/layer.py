@@ -202,6 +202,16 @@ class Layer(torch.nn.Module):
     # ------------------------------------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, torch.nn.Module) for v in value
+        ):
+            # Keras tracks layers kept in lists; torch needs a ModuleList.
+            value = torch.nn.ModuleList(value)
+        elif isinstance(value, dict) and value and all(
+            isinstance(k, str) and isinstance(v, torch.nn.Module)
+            for k, v in value.items()
+        ):
+            value = torch.nn.ModuleDict(value)
         if isinstance(value, Variable):
             parameters = self.__dict__.get("_parameters")
             if parameters is not None:
@@ -309,8 +319,18 @@ class Layer(torch.nn.Module):
         return None
 
     def _sublayers(self) -> list[torch.nn.Module]:
-        """Direct child modules, in registration order."""
-        return list(self._modules.values())
+        """Child modules in registration order, looking through containers.
+
+        The children of a `ModuleList` or `ModuleDict` count as children of
+        this layer, as layers in a list do in Keras.
+        """
+        result = []
+        for module in self._modules.values():
+            if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+                result.extend(_flatten_containers(module))
+            elif module is not None:
+                result.append(module)
+        return result
 
     @property
     def weights(self) -> list[torch.Tensor]:
@@ -860,6 +880,16 @@ def _shape_of_outputs(outputs, input_shape) -> Any:
         return shape
     batch = input_shape[0] if isinstance(input_shape, tuple) and input_shape else None
     return (batch,) + shape[1:]
+
+
+def _flatten_containers(container: torch.nn.Module) -> list[torch.nn.Module]:
+    result = []
+    for module in container._modules.values():
+        if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+            result.extend(_flatten_containers(module))
+        elif module is not None:
+            result.append(module)
+    return result
 
 
 def _torch_module_weights(module: torch.nn.Module) -> list[torch.Tensor]:

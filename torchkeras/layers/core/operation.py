@@ -138,7 +138,24 @@ def make_operation(class_name: str, name: str | None = None, **options) -> Opera
 
 
 def symbolic_torch_function(func: Callable, args: tuple, kwargs: dict):
-    """Record a torch function called with symbolic tensors among its arguments."""
+    """Record a torch function called with symbolic tensors among its arguments.
+
+    Raises:
+        TypeError: if trainable parameters are among the arguments, which
+            means a `torch.nn.Module` was called on a symbolic tensor.
+    """
+    from torchkeras.utils.tree import flatten
+
+    if any(
+        isinstance(v, torch.Tensor) and v.requires_grad for v in flatten((args, kwargs))
+    ):
+        raise TypeError(
+            f"`{getattr(func, '__name__', func)}` received a symbolic tensor "
+            "together with trainable parameters: a `torch.nn.Module` was "
+            "called on the output of `Input()` or of a layer. Its parameters "
+            "would not become part of the model. Wrap the module instead: "
+            "`layers.TorchModuleWrapper(module)(x)`."
+        )
     name = getattr(func, "__name__", "torch_function").strip("_") or "torch_function"
     class_name = "".join(part.capitalize() for part in name.split("_"))
     operation = _operation_class(class_name)(func, name=naming.uniquify(name))
