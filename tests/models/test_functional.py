@@ -302,3 +302,23 @@ def test_torch_module_on_symbolic_tensor_explains_wrapping():
     inputs = torchkeras.Input((4,))
     with pytest.raises(TypeError, match="Wrap the module instead"):
         torch.nn.Linear(4, 2)(inputs)
+
+
+def test_nested_summary_matches_keras():
+    def build(m):
+        inputs = m.Input((5,))
+        inner = m.Model(inputs, m.layers.Dense(3)(m.layers.Dense(8)(inputs)), name="inner")
+        outer_inputs = m.Input((5,))
+        return m.Model(outer_inputs, m.layers.Dense(1)(inner(outer_inputs)), name="outer")
+
+    _reset()
+    ours = []
+    build(torchkeras).summary(print_fn=ours.append, expand_nested=True, show_trainable=True)
+    _reset()
+    assert ours[0] == _summary_with(build(keras), expand_nested=True, show_trainable=True)
+
+
+def _summary_with(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda text, line_break=None: lines.append(text), **kwargs)
+    return "".join(lines)

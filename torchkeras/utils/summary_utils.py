@@ -70,8 +70,12 @@ def _wrap(text: str, width: int) -> list[str]:
     table shows it.
     """
     lines: list[str] = []
+    stripped = text.lstrip(" ")
+    words = stripped.split(" ")
+    # Leading spaces (the indent of nested rows) stay with the first word.
+    words[0] = " " * (len(text) - len(stripped)) + words[0]
     current = ""
-    for word in text.split(" "):
+    for word in words:
         if len(word) > width:
             word = word[: width - 1] + "…"
         candidate = f"{current} {word}" if current else word
