@@ -1,7 +1,9 @@
 """Models: `Model`, `Sequential` and helpers to create them."""
 
+from torchkeras.models.cloning import clone_model
 from torchkeras.models.functional import Functional
+from torchkeras.models.json_utils import model_from_json
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "model_from_json"]
