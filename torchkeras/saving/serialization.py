@@ -336,9 +336,13 @@ def deserialize_keras_object(
             unchanged unless it names an object in `custom_objects`).
         custom_objects: Optional dict mapping names to custom classes or
             functions.
-        safe_mode: Whether to refuse configs that carry executable code
-            (Keras's `__lambda__` entries). torchkeras cannot load such
-            code at all yet, so False only changes the error raised.
+        safe_mode: Whether to refuse configs that carry executable code.
+            It is passed to `from_config()` of classes that take a
+            `safe_mode` argument (`TorchModuleWrapper` refuses to unpickle
+            its module unless it is False) and is returned by
+            `in_safe_mode()` while nested objects are created. Python
+            lambdas (Keras's `__lambda__` entries) cannot be loaded yet
+            whatever its value.
         **kwargs: `module_objects`, an optional dict of extra objects
             searched after the custom ones, as in Keras.
 
@@ -491,8 +495,12 @@ def _instantiate(cls, config, custom_objects, safe_mode):
     scope = object_registration.CustomObjectScope(custom_objects)
     with scope, _SafeModeScope(safe_mode):
         inner = _resolve_custom_arguments(inner, custom_objects, safe_mode)
+        options = {}
+        if "safe_mode" in inspect.signature(cls.from_config).parameters:
+            # Classes that unpickle data (TorchModuleWrapper) take it here.
+            options["safe_mode"] = safe_mode
         try:
-            instance = cls.from_config(inner)
+            instance = cls.from_config(inner, **options)
         except TypeError as error:
             raise TypeError(
                 f"{cls.__name__}.from_config() failed: {error}. A class "
