@@ -23,6 +23,7 @@ from torchkeras.trainers import data_adapters
 from torchkeras.trainers.compile_utils import CompileLoss
 from torchkeras.trainers.compile_utils import CompileMetrics
 from torchkeras.utils.tree import flatten
+from torchkeras.utils.tree import map_structure
 
 
 def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
@@ -158,11 +159,19 @@ class Trainer:
             optimizer: Optimizer name (`"adam"`), instance, or a
                 `torch.optim.Optimizer` built on the model's parameters.
             loss: Loss name, Loss object or function `fn(y_true, y_pred)`.
-            loss_weights: Optional scalar weight of the loss.
+                For a model with several outputs, one loss for every
+                output, a list with one per output or a dict keyed by
+                output name (`None` entries train nothing).
+            loss_weights: Optional number multiplying the loss, or a list
+                or dict with one number per output.
             metrics: List of metrics (names, objects or functions) updated
                 without sample weights. `"accuracy"` picks binary,
                 categorical or sparse categorical accuracy from the data.
-            weighted_metrics: List of metrics updated with sample weights.
+                For several outputs, a list with one entry per output (a
+                metric, a list of metrics or None) or a dict keyed by
+                output name.
+            weighted_metrics: Metrics updated with sample weights, in the
+                same forms as `metrics`.
             run_eagerly: Accepted for Keras compatibility; torchkeras always
                 runs eagerly.
             steps_per_execution: Must be 1 for now.
@@ -192,12 +201,22 @@ class Trainer:
         else:
             object.__setattr__(self, "optimizer", optimizers.get(optimizer))
         object.__setattr__(self, "loss", loss)
+        # Functional models name their outputs; subclassed ones have none.
+        output_names = getattr(self, "output_names", None)
+        compile_loss = None
+        if loss is not None:
+            compile_loss = CompileLoss(loss, loss_weights, output_names=output_names)
+        object.__setattr__(self, "_compile_loss", compile_loss)
         object.__setattr__(
             self,
-            "_compile_loss",
-            CompileLoss(loss, loss_weights) if loss is not None else None,
+            "_compile_metrics",
+            CompileMetrics(
+                metrics,
+                weighted_metrics,
+                output_names=output_names,
+                compile_loss=compile_loss,
+            ),
         )
-        object.__setattr__(self, "_compile_metrics", CompileMetrics(metrics, weighted_metrics))
         object.__setattr__(self, "_loss_tracker", _LossTracker(name="loss"))
         object.__setattr__(self, "_train_variables", None)
         object.__setattr__(self, "compiled", True)
@@ -294,15 +313,23 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
 
     def get_metrics_result(self) -> dict[str, torch.Tensor]:
-        """Return the current value of every metric, keyed by log name."""
+        """Return the current value of every metric, keyed by log name.
+
+        The order is Keras's: the loss, the compiled metrics, each output's
+        loss (for several losses), then other metrics. A later value wins
+        when two share a name.
+        """
         results: dict[str, Any] = {}
         compiled = self._compile_metrics
         if self._loss_tracker is not None:
             results["loss"] = self._loss_tracker.result()
         if compiled is not None and compiled.built:
             results.update(compiled.result())
+        loss_means = self._compile_loss.metrics if self._compile_loss is not None else []
+        for metric in loss_means:
+            results[metric.name] = metric.result()
         for metric in self.metrics:
-            if metric is self._loss_tracker or (
+            if metric is self._loss_tracker or metric in loss_means or (
                 compiled is not None and metric in compiled.all_metrics
             ):
                 continue
@@ -329,17 +356,18 @@ class Trainer:
     @property
     def metrics_names(self) -> list[str]:
         """Names of the values `evaluate()` returns, in order."""
-        names = []
-        if self._loss_tracker is not None:
-            names.append("loss")
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            names.extend(self._compile_metrics.names)
+        names = ["loss"] if self._loss_tracker is not None else []
+        compiled = self._compile_metrics
+        if compiled is not None and compiled.built:
+            names.extend(compiled.names)
+        if self._compile_loss is not None:
+            names.extend(m.name for m in self._compile_loss.metrics)
         for metric in self.metrics:
-            if metric is not self._loss_tracker and metric.name not in names and not (
-                self._compile_metrics is not None and metric in self._compile_metrics.all_metrics
+            if metric is not self._loss_tracker and not (
+                compiled is not None and metric in compiled.all_metrics
             ):
                 names.append(metric.name)
-        return names
+        return self._ordered_log_names(dict.fromkeys(names))
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric, the loss tracker included."""
@@ -347,10 +375,27 @@ class Trainer:
             metric.reset_state()
 
     def _flatten_logs_in_order(self, logs: dict[str, Any]):
-        names = [n for n in self.metrics_names if n in logs]
-        values = [logs[n] for n in names]
-        values += [logs[k] for k in sorted(logs) if k not in names]
+        values = [logs[name] for name in self._ordered_log_names(logs)]
         return values[0] if len(values) == 1 else values
+
+    def _ordered_log_names(self, logs: dict[str, Any]) -> list[str]:
+        """Order log keys as Keras orders the list `evaluate()` returns.
+
+        Keras walks its metrics (the loss, the compiled metrics under their
+        own names, each output's loss, then other metrics) and takes the
+        logs with those names, then the remaining logs in sorted order.
+        Keras 3.15 repeats a value when two metrics share a name; each log
+        appears once here.
+        """
+        order = ["loss"]
+        compiled = self._compile_metrics
+        if compiled is not None and compiled.built:
+            order.extend(m.name for m in compiled.metrics + compiled.weighted_metrics)
+        if self._compile_loss is not None:
+            order.extend(m.name for m in self._compile_loss.metrics)
+        order.extend(m.name for m in self.metrics)
+        names = [name for name in dict.fromkeys(order) if name in logs]
+        return names + [key for key in sorted(logs) if key not in names]
 
     # ------------------------------------------------------------------
     # Steps
@@ -385,7 +430,11 @@ class Trainer:
             if self._constrained_variables:
                 self._apply_constraints()
         if y is not None:
-            self._update_metrics(y, y_pred.detach(), sample_weight)
+            if isinstance(y_pred, torch.Tensor):
+                y_pred = y_pred.detach()
+            else:
+                y_pred = map_structure(torch.Tensor.detach, y_pred)
+            self._update_metrics(y, y_pred, sample_weight)
 
     def _snapshot_train_variables(self) -> list[torch.Tensor]:
         variables = list(self.trainable_weights)
@@ -741,7 +790,7 @@ class Trainer:
                         y_pred = self(x)
                     finally:
                         self._restore_modes(modes)
-                    metrics.build(y, y_pred, device=y_pred.device)
+                    metrics.build(y, y_pred)
 
     # ------------------------------------------------------------------
     # predict
@@ -875,9 +924,10 @@ def _concatenate_outputs(outputs: list) -> Any:
     if isinstance(first, dict):
         return {k: _concatenate_outputs([o[k] for o in outputs]) for k in first}
     if isinstance(first, (list, tuple)):
-        return [
+        joined = [
             _concatenate_outputs([o[i] for o in outputs]) for i in range(len(first))
         ]
+        return tuple(joined) if isinstance(first, tuple) else joined
     joined = torch.cat([o.detach() for o in outputs], dim=0)
     if joined.dtype == torch.bfloat16:
         joined = joined.float()
