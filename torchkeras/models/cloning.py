@@ -332,5 +332,22 @@ def _compile_like(model, clone) -> None:
         )
         return
     # Optimizers and metrics hold state, so the clone gets new ones.
-    arguments = deserialize_keras_object(serialize_keras_object(arguments))
+    arguments = deserialize_keras_object(
+        serialize_keras_object(arguments),
+        custom_objects=_objects_by_name(arguments),
+    )
     clone.compile(**arguments)
+
+
+def _objects_by_name(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Return the classes and functions in `arguments` by name, so custom
+    losses and metrics are found again without being registered."""
+    objects = {}
+    for value in flatten(arguments):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            continue
+        if isinstance(value, type) or hasattr(value, "__name__"):
+            objects[value.__name__] = value
+        else:
+            objects[type(value).__name__] = type(value)
+    return objects
