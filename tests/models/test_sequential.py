@@ -81,7 +81,7 @@ class TestBuild:
 
     def test_non_layer_raises(self):
         with pytest.raises(TypeError, match="Only instances of `torchkeras.layers.Layer`"):
-            torchkeras.Sequential([torch.nn.Linear(2, 2)])
+            torchkeras.Sequential(["dense"])
 
     def test_input_after_layers_raises(self):
         model = torchkeras.Sequential([layers.Dense(2)])

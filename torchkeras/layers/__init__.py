@@ -11,12 +11,30 @@ from torchkeras.layers.convolutional.conv2d import Conv2D
 from torchkeras.layers.convolutional.conv2d import Conv2D as Convolution2D
 from torchkeras.layers.core.dense import Dense
 from torchkeras.layers.core.embedding import Embedding
+from torchkeras.layers.core.masking import Masking
 from torchkeras.layers.core.rescaling import Rescaling
+from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
 from torchkeras.layers.input_layer import Input
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.merging.add import Add
+from torchkeras.layers.merging.add import add
+from torchkeras.layers.merging.average import Average
+from torchkeras.layers.merging.average import average
+from torchkeras.layers.merging.concatenate import Concatenate
+from torchkeras.layers.merging.concatenate import concatenate
+from torchkeras.layers.merging.dot import Dot
+from torchkeras.layers.merging.dot import dot
+from torchkeras.layers.merging.maximum import Maximum
+from torchkeras.layers.merging.maximum import maximum
+from torchkeras.layers.merging.minimum import Minimum
+from torchkeras.layers.merging.minimum import minimum
+from torchkeras.layers.merging.multiply import Multiply
+from torchkeras.layers.merging.multiply import multiply
+from torchkeras.layers.merging.subtract import Subtract
+from torchkeras.layers.merging.subtract import subtract
 from torchkeras.layers.normalization.batch_normalization import (
     BatchNormalization,
 )
@@ -58,16 +76,20 @@ from torchkeras.layers.reshaping.reshape import Reshape
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "Concatenate",
     "Conv1D",
     "Conv2D",
     "Convolution1D",
     "Convolution2D",
     "Dense",
+    "Dot",
     "Dropout",
     "ELU",
     "Embedding",
@@ -86,12 +108,26 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "LeakyReLU",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
     "ReLU",
     "Rescaling",
     "Reshape",
     "Softmax",
+    "Subtract",
+    "TorchModuleWrapper",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
@@ -52,8 +53,11 @@ class Sequential(Model):
     def add(self, layer, rebuild: bool = True) -> None:
         """Append a layer (or an `Input`) to the stack.
 
+        A `torch.nn.Module` that is not a layer is wrapped in a
+        `TorchModuleWrapper`.
+
         Raises:
-            TypeError: if `layer` is not a layer.
+            TypeError: if `layer` is neither a layer nor a torch module.
             ValueError: if its name is already used in this model, or an
                 input comes after other layers.
         """
@@ -71,6 +75,8 @@ class Sequential(Model):
             if rebuild:
                 self._maybe_rebuild()
             return
+        if isinstance(layer, torch.nn.Module) and not isinstance(layer, Layer):
+            layer = TorchModuleWrapper(layer)
         if not isinstance(layer, Layer):
             raise TypeError(
                 "Only instances of `torchkeras.layers.Layer` can be added to "
