@@ -195,6 +195,14 @@ class TestOutputShape:
         assert paired.compute_output_shape((None, 8)) == [(None, 2), (None, 3)]
 
 
+    def test_symbolic_call_in_functional_model(self):
+        inputs = torchkeras.Input((3,))
+        outputs = layers.TorchModuleWrapper(nn.Linear(3, 5))(inputs)
+        assert tuple(outputs.shape) == (None, 5)
+        model = torchkeras.Model(inputs, layers.Dense(1)(outputs))
+        assert model(torch.ones(2, 3)).shape == (2, 1)
+
+
 class TestConfig:
     def test_keys_match_keras(self, parity):
         theirs = keras.layers.TorchModuleWrapper(nn.Linear(3, 2))
