@@ -101,7 +101,7 @@ class TestTrainingMode:
         layer(torch.randn(8, 2))
         assert module.num_batches_tracked.item() == 1
 
-    def test_explicit_training_switches_mode_for_the_call(self):
+    def test_explicit_training_sets_mode_once(self):
         module = nn.BatchNorm1d(2).eval()
         layer = layers.TorchModuleWrapper(module)
         layer(torch.randn(8, 2), training=True)
@@ -128,7 +128,7 @@ class TestTrainingMode:
         layer(torch.randn(8, 2), training=True)
         assert module[1].num_batches_tracked.item() == 0
 
-    def test_training_of_enclosing_call_reaches_module(self):
+    def test_enclosing_training_reaches_module(self):
         module = nn.BatchNorm1d(2).eval()
         model = torchkeras.Sequential(
             [torchkeras.Input((2,)), layers.TorchModuleWrapper(module)]
@@ -160,7 +160,7 @@ class TestCall:
         scaled = layers.TorchModuleWrapper(_Scale())(torch.ones(2), factor=3.0)
         torch.testing.assert_close(scaled, torch.full((2,), 3.0))
 
-    def test_mask_passed_only_when_forward_accepts_it(self):
+    def test_mask_passed_when_forward_accepts(self):
         mask = torch.tensor([1.0, 0.0])
         with_mask = layers.TorchModuleWrapper(_Scale())(torch.ones(2), mask=mask)
         torch.testing.assert_close(with_mask, mask)
@@ -264,7 +264,7 @@ class TestSequential:
             "layers.2.bias",
         ]
 
-    def test_fit_on_diabetes_trains_and_updates_running_stats(self):
+    def test_fit_trains_and_updates_stats(self):
         features, target = load_diabetes(return_X_y=True)
         x = (features[:, :8] - features[:, :8].mean(0)) / features[:, :8].std(0)
         y = (target - target.mean()) / target.std()

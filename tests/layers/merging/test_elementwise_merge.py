@@ -250,7 +250,7 @@ def test_mask_not_a_list_raises_like_keras():
         layers.Add().compute_mask(inputs, mask)
 
 
-def test_mask_with_single_input_raises_like_keras():
+def test_mask_of_single_input_raises():
     x = torch.ones(2, 3, 4)
     mask = [torch.ones(2, 3, dtype=torch.bool)]
     with pytest.raises(ValueError, match="`inputs` should be a list"):

@@ -57,7 +57,7 @@ def _masked_model(library, class_name):
     "class_name",
     ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"],
 )
-def test_masks_flow_through_functional_model_like_keras(class_name):
+def test_masks_in_model_match_keras(class_name):
     first = np.array([[1, 2, 0, 0], [3, 0, 0, 0]], dtype="int32")
     second = np.array([[1, 0, 0, 0], [3, 4, 5, 0]], dtype="int32")
     theirs = _masked_model(keras, class_name)

@@ -132,7 +132,7 @@ class TorchModuleWrapper(Layer):
         """Create the layer from `get_config()` output.
 
         Raises:
-            ValueError: if the config holds a pickled module and
+            ValueError: if the config contains a pickled module and
                 `safe_mode` is not False.
         """
         config = dict(config)
@@ -155,7 +155,7 @@ def _requested_mode(training) -> bool | None:
     Through `Layer.__call__`, `training` is never None: without an
     explicit value it falls back to the layer's own mode. The call state
     records only values given explicitly, to this call or an enclosing
-    one, so it tells the two apart. A direct `call()` (depth 0) uses its
+    one, so it distinguishes the two. A direct `call()` (depth 0) uses its
     own argument.
     """
     if _CALL_STATE.depth == 0:

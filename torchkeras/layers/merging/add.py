@@ -10,9 +10,9 @@ from torchkeras.layers.merging.base_merge import _Merge
 class Add(_Merge):
     """Adds a list of tensors elementwise.
 
-    The inputs must have broadcastable shapes; usually they have the same
-    shape, and so does the output. Inputs of lower rank get size-1 axes
-    after the batch axis before broadcasting.
+    The inputs must have broadcastable shapes. Usually they all have the
+    same shape, which is then the output shape. Inputs of lower rank get
+    size-1 axes after the batch axis before broadcasting.
 
     Args:
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).

@@ -66,7 +66,7 @@ class _Merge(Layer):
         Used by `Maximum` and `Minimum`, whose operations have no identity
         value. Where the next input is masked it is replaced by the running
         output, and where the running output is masked it is replaced by
-        the input, so `op` sees two equal values there. Entries masked in
+        the input, so `op` receives two equal values there. Entries masked in
         every input keep the first input's value.
         """
         output = inputs[0]
@@ -147,7 +147,7 @@ def _check_batch_sizes(layer: Layer, shapes: list[tuple]) -> None:
 
 
 def _broadcast_all(layer: Layer, shapes: list[tuple]) -> tuple:
-    """Broadcast the shapes without their batch axis; raise if impossible."""
+    """Broadcast the shapes without their batch axis, or raise if impossible."""
     output_shape = shapes[0][1:]
     for shape in shapes[1:]:
         output_shape = _broadcast_pair(layer, output_shape, shape[1:])

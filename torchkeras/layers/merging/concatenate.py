@@ -14,10 +14,10 @@ class Concatenate(_Merge):
     """Joins a list of tensors along one axis.
 
     All inputs must have the same rank and the same size on every axis
-    except `axis`; unknown sizes (None) match any size.
+    except `axis`. Unknown sizes (None) match any size.
 
     Args:
-        axis: Axis to join along; negative values count from the end.
+        axis: Axis to join along. Negative values count from the end.
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
 
     Call arguments:
