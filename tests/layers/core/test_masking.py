@@ -82,7 +82,11 @@ def test_mask_reaches_pooling_in_sequential(rng):
         ]
     )
     ours = torchkeras.Sequential(
-        [torchkeras.Input((5, 4)), layers.Masking(), layers.GlobalAveragePooling1D()]
+        [
+            torchkeras.Input((5, 4)),
+            layers.Masking(),
+            layers.GlobalAveragePooling1D(),
+        ]
     )
     expected = keras.ops.convert_to_numpy(theirs(x))
     actual = ours(torch.as_tensor(x)).detach().numpy()
@@ -91,5 +95,7 @@ def test_mask_reaches_pooling_in_sequential(rng):
 
 def test_serialized_tensor_mask_value_raises():
     serialized = {"class_name": "__tensor__", "config": {"value": [0.0]}}
-    with pytest.raises(NotImplementedError, match="serialized tensor as `mask_value`"):
+    with pytest.raises(
+        NotImplementedError, match="serialized tensor as `mask_value`"
+    ):
         layers.Masking(mask_value=serialized)

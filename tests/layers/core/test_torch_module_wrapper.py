@@ -152,7 +152,9 @@ class TestCall:
         ours = layers.TorchModuleWrapper(module)
         x = torch.as_tensor(rng.normal(size=(5, 3)).astype("float32"))
         expected = keras.ops.convert_to_numpy(theirs(x))
-        np.testing.assert_allclose(ours(x).detach().numpy(), expected, atol=1e-6)
+        np.testing.assert_allclose(
+            ours(x).detach().numpy(), expected, atol=1e-6
+        )
 
     def test_several_inputs_and_keywords(self):
         layer = layers.TorchModuleWrapper(nn.Bilinear(3, 4, 2))
@@ -162,9 +164,13 @@ class TestCall:
 
     def test_mask_passed_when_forward_accepts(self):
         mask = torch.tensor([1.0, 0.0])
-        with_mask = layers.TorchModuleWrapper(_Scale())(torch.ones(2), mask=mask)
+        with_mask = layers.TorchModuleWrapper(_Scale())(
+            torch.ones(2), mask=mask
+        )
         torch.testing.assert_close(with_mask, mask)
-        without = layers.TorchModuleWrapper(nn.Identity())(torch.ones(2), mask=mask)
+        without = layers.TorchModuleWrapper(nn.Identity())(
+            torch.ones(2), mask=mask
+        )
         torch.testing.assert_close(without, torch.ones(2))
 
     def test_gradients_reach_module_parameters(self):
@@ -187,13 +193,14 @@ class TestOutputShape:
         assert layer.training
 
     def test_given_output_shape_is_returned(self):
-        layer = layers.TorchModuleWrapper(nn.Linear(8, 4), output_shape=[None, 4])
+        layer = layers.TorchModuleWrapper(
+            nn.Linear(8, 4), output_shape=[None, 4]
+        )
         assert layer.compute_output_shape((None, 8)) == (None, 4)
         paired = layers.TorchModuleWrapper(
             nn.Identity(), output_shape=[(None, 2), (None, 3)]
         )
         assert paired.compute_output_shape((None, 8)) == [(None, 2), (None, 3)]
-
 
     def test_symbolic_call_in_functional_model(self):
         inputs = torchkeras.Input((3,))
@@ -233,7 +240,9 @@ class TestConfig:
 
 class TestErrors:
     def test_non_module_raises(self):
-        with pytest.raises(TypeError, match="`module` must be a `torch.nn.Module`"):
+        with pytest.raises(
+            TypeError, match="`module` must be a `torch.nn.Module`"
+        ):
             layers.TorchModuleWrapper(lambda x: x)
 
     def test_uninitialized_lazy_module_raises_like_keras(self):
@@ -252,7 +261,12 @@ class TestErrors:
 class TestSequential:
     def test_raw_modules_are_wrapped(self):
         model = torchkeras.Sequential(
-            [torchkeras.Input((8,)), nn.Linear(8, 4), nn.ReLU(), layers.Dense(1)]
+            [
+                torchkeras.Input((8,)),
+                nn.Linear(8, 4),
+                nn.ReLU(),
+                layers.Dense(1),
+            ]
         )
         kinds = [type(layer).__name__ for layer in model.layers]
         assert kinds == ["TorchModuleWrapper", "TorchModuleWrapper", "Dense"]

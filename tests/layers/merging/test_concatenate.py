@@ -13,7 +13,9 @@ from torchkeras import layers  # noqa: E402
 
 
 def _tensors(rng, *shapes):
-    return [torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes]
+    return [
+        torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes
+    ]
 
 
 @pytest.mark.parametrize(
@@ -38,7 +40,9 @@ def test_outputs_match_keras(rng, axis, shapes):
 
 def test_functional_form_matches_keras(rng):
     inputs = _tensors(rng, (2, 3, 4), (2, 5, 4))
-    expected = keras.ops.convert_to_numpy(keras.layers.concatenate(inputs, axis=1))
+    expected = keras.ops.convert_to_numpy(
+        keras.layers.concatenate(inputs, axis=1)
+    )
     actual = layers.concatenate(inputs, axis=1, name="joined")
     np.testing.assert_allclose(actual.numpy(), expected, atol=1e-6)
 
@@ -54,7 +58,9 @@ def test_functional_form_matches_keras(rng):
     ],
 )
 def test_output_shape_matches_keras(axis, input_shape):
-    expected = keras.layers.Concatenate(axis=axis).compute_output_shape(input_shape)
+    expected = keras.layers.Concatenate(axis=axis).compute_output_shape(
+        input_shape
+    )
     actual = layers.Concatenate(axis=axis).compute_output_shape(input_shape)
     assert actual == tuple(expected)
 
@@ -115,13 +121,17 @@ def test_config_matches_keras(parity):
 def test_mismatched_shapes_raise_like_keras(input_shape):
     with pytest.raises(ValueError, match="except for the concatenation axis"):
         keras.layers.Concatenate().build(input_shape)
-    with pytest.raises(ValueError, match="every axis except the concatenation axis"):
+    with pytest.raises(
+        ValueError, match="every axis except the concatenation axis"
+    ):
         layers.Concatenate().build(input_shape)
 
 
 def test_mismatched_tensors_raise_on_call():
     inputs = [torch.ones(2, 3, 4), torch.ones(2, 5, 5)]
-    with pytest.raises(ValueError, match=r"Received: input_shape=\[\(None, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"Received: input_shape=\[\(None, 3, 4\)"
+    ):
         layers.Concatenate()(inputs)
 
 

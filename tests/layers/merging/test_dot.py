@@ -13,7 +13,9 @@ from torchkeras import layers  # noqa: E402
 
 
 def _tensors(rng, *shapes):
-    return [torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes]
+    return [
+        torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes
+    ]
 
 
 CASES = {
@@ -90,7 +92,9 @@ def test_config_matches_keras(parity, axes):
 def test_axes_of_wrong_type_raise_like_keras():
     with pytest.raises(TypeError, match="Invalid type for argument `axes`"):
         keras.layers.Dot(axes="last")
-    with pytest.raises(TypeError, match="`axes` must be an int or a list or tuple"):
+    with pytest.raises(
+        TypeError, match="`axes` must be an int or a list or tuple"
+    ):
         layers.Dot(axes="last")
 
 
@@ -138,14 +142,18 @@ def test_rank_one_inputs_raise():
 
 
 def test_axis_out_of_range_raises():
-    with pytest.raises(ValueError, match=r"`axes` of layer 'dot' \(Dot\) is out of range"):
+    with pytest.raises(
+        ValueError, match=r"`axes` of layer 'dot' \(Dot\) is out of range"
+    ):
         layers.Dot(axes=(1, 3)).build([(None, 3), (None, 3, 2)])
 
 
 def test_different_batch_sizes_raise_on_call():
     layer = layers.Dot(axes=1)
     layer([torch.ones(2, 3)] * 2)
-    with pytest.raises(ValueError, match="needs inputs with the same batch size"):
+    with pytest.raises(
+        ValueError, match="needs inputs with the same batch size"
+    ):
         layer([torch.ones(2, 3), torch.ones(4, 3)])
 
 

@@ -18,7 +18,9 @@ FUNCTIONS = ["add", "subtract", "multiply", "average", "maximum", "minimum"]
 
 
 def _tensors(rng, *shapes):
-    return [torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes]
+    return [
+        torch.as_tensor(rng.normal(size=s).astype("float32")) for s in shapes
+    ]
 
 
 def _pair(class_name, **config):
@@ -58,7 +60,9 @@ def test_outputs_match_keras(rng, class_name, shapes):
     np.testing.assert_allclose(actual, expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("class_name", ["Add", "Multiply", "Average", "Maximum", "Minimum"])
+@pytest.mark.parametrize(
+    "class_name", ["Add", "Multiply", "Average", "Maximum", "Minimum"]
+)
 def test_three_inputs_match_keras(rng, class_name):
     inputs = _tensors(rng, (2, 3, 4), (2, 3, 4), (2, 1, 4))
     theirs, ours = _pair(class_name)
@@ -94,8 +98,14 @@ MASKS = {
         torch.tensor([[True, False, True], [False, False, True]]),
         torch.tensor([[True, True, False], [False, True, True]]),
     ),
-    "first-only": (torch.tensor([[True, False, True], [False, True, True]]), None),
-    "second-only": (None, torch.tensor([[False, True, True], [True, False, False]])),
+    "first-only": (
+        torch.tensor([[True, False, True], [False, True, True]]),
+        None,
+    ),
+    "second-only": (
+        None,
+        torch.tensor([[False, True, True], [True, False, False]]),
+    ),
 }
 
 
@@ -118,7 +128,9 @@ def test_masked_outputs_match_keras(rng, class_name, masks):
     if expected_mask is None:
         assert actual_mask is None
     else:
-        np.testing.assert_array_equal(actual_mask.numpy(), expected_mask.numpy())
+        np.testing.assert_array_equal(
+            actual_mask.numpy(), expected_mask.numpy()
+        )
 
 
 @pytest.mark.parametrize("class_name", CLASSES)
@@ -127,7 +139,9 @@ def test_compute_mask_matches_keras(class_name):
     masks = list(MASKS["both"])
     theirs, ours = _pair(class_name)
     expected = keras.ops.convert_to_numpy(theirs.compute_mask(inputs, masks))
-    np.testing.assert_array_equal(ours.compute_mask(inputs, masks).numpy(), expected)
+    np.testing.assert_array_equal(
+        ours.compute_mask(inputs, masks).numpy(), expected
+    )
     assert ours.compute_mask(inputs, None) is None
     assert ours.compute_mask(inputs, [masks[0], None]) is None
     assert ours.supports_masking
@@ -178,7 +192,9 @@ def test_incompatible_shapes_raise_like_keras(class_name):
     theirs, ours = _pair(class_name)
     with pytest.raises(ValueError, match="incompatible shapes"):
         theirs.build(shapes)
-    with pytest.raises(ValueError, match=r"incompatible shapes \(3,\) and \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"incompatible shapes \(3,\) and \(4,\)"
+    ):
         ours.build(shapes)
 
 
@@ -219,7 +235,9 @@ def test_subtract_three_inputs_raise_like_keras():
     inputs = [torch.ones(2, 3)] * 3
     with pytest.raises(ValueError, match="exactly 2 inputs"):
         keras.layers.Subtract()(inputs)
-    with pytest.raises(ValueError, match=r"exactly 2 inputs. Received 3 inputs"):
+    with pytest.raises(
+        ValueError, match=r"exactly 2 inputs. Received 3 inputs"
+    ):
         layers.Subtract()(inputs)
 
 

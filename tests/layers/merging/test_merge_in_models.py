@@ -35,8 +35,12 @@ def test_symbolic_output_shapes_match_keras(function_name):
 
 
 def test_symbolic_dot_shape_matches_keras():
-    theirs = keras.layers.dot([keras.Input((4, 3)), keras.Input((5, 3))], axes=-1)
-    ours = layers.dot([torchkeras.Input((4, 3)), torchkeras.Input((5, 3))], axes=-1)
+    theirs = keras.layers.dot(
+        [keras.Input((4, 3)), keras.Input((5, 3))], axes=-1
+    )
+    ours = layers.dot(
+        [torchkeras.Input((4, 3)), torchkeras.Input((5, 3))], axes=-1
+    )
     assert tuple(ours.shape) == tuple(theirs.shape)
 
 
@@ -55,7 +59,15 @@ def _masked_model(library, class_name):
 
 @pytest.mark.parametrize(
     "class_name",
-    ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"],
+    [
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        "Concatenate",
+    ],
 )
 def test_masks_in_model_match_keras(class_name):
     first = np.array([[1, 2, 0, 0], [3, 0, 0, 0]], dtype="int32")
