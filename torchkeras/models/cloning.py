@@ -180,7 +180,7 @@ def _sequential_input(input_tensors) -> KerasTensor:
     if isinstance(input_tensors, (list, tuple)):
         if len(input_tensors) != 1:
             raise ValueError(
-                "`input_tensors` for a Sequential model must hold a single "
+                "`input_tensors` for a Sequential model must contain one "
                 f"tensor. Received {len(input_tensors)} tensors."
             )
         input_tensors = input_tensors[0]

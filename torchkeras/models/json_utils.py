@@ -12,7 +12,7 @@ from torchkeras.saving.serialization import serialize_keras_object
 def model_to_json(model, **kwargs) -> str:
     """Return the architecture of `model` as a JSON string.
 
-    The JSON holds `{"module", "class_name", "config", "registered_name"}`
+    The JSON contains `{"module", "class_name", "config", "registered_name"}`
     as Keras 3 writes it, plus `build_config` once the model is built and
     `compile_config` once it is compiled. Weights are not included. This
     is the function behind `Model.to_json()`.
@@ -41,7 +41,7 @@ def model_from_json(
 
     Reads JSON from torchkeras or from Keras 3. The model gets new weights;
     copy weights with `set_weights()` or `load_weights()`. As in Keras, a
-    JSON that holds a `compile_config` gives a compiled model.
+    JSON that contains a `compile_config` gives a compiled model.
 
     Args:
         json_string: The JSON text.

@@ -7,7 +7,7 @@ Every serializable object becomes a dict of the form
 
 which is the format of Keras 3's `config.json` and `to_json()`, so configs
 move between torchkeras and Keras in both directions. Built-in classes use
-Keras's public module names and `registered_name=None`; custom classes use
+Keras's public module names and `registered_name=None`. Custom classes use
 their own module and their registered name (`"Custom>MyLayer"`), or their
 class name when they are not registered.
 
@@ -46,7 +46,7 @@ def in_safe_mode() -> bool | None:
     """Return the safe mode of the deserialization running in this thread.
 
     None when no deserialization is running. Layers that load executable
-    payloads (Keras's `Lambda`) must refuse them unless this is False.
+    payloads (Keras's `Lambda`) must reject them unless this is False.
     """
     return getattr(_safe_mode_state, "value", None)
 
@@ -78,9 +78,8 @@ def serialize_keras_object(value: Any) -> Any:
     `{"module", "class_name", "config", "registered_name"}` dicts. Lists,
     tuples and dicts are converted item by item; numpy arrays, tensors,
     bytes, slices and `...` use Keras's special forms. A built-in activation
-    function becomes its name (`"relu"`), which is how layer configs store
-    it; any other function becomes a `"function"` dict holding its
-    registered name.
+    function becomes its name (`"relu"`), as layer configs store it. Any
+    other function becomes a `"function"` dict with its registered name.
 
     Note: Keras 3 writes a built-in activation passed on its own as a
     `"function"` dict rather than a name. Both forms load in both
@@ -144,8 +143,8 @@ def serialize_keras_object(value: Any) -> Any:
 def serialize_layer(layer) -> dict[str, Any]:
     """Return Keras's serialized form of a layer or model.
 
-    The dict holds the class, its config, the build config once the layer
-    is built, and the compile config of a compiled model.
+    The dict contains the class, its config, the build config once the
+    layer is built, and the compile config of a compiled model.
     """
     module, registered_name = _public_location(type(layer))
     result = {
@@ -350,8 +349,8 @@ def deserialize_keras_object(
         The new object.
 
     Raises:
-        ValueError: if a class or function cannot be found; the message
-            names it and says how to make it known.
+        ValueError: if a class or function is not found. The message
+            names it and explains how to make it known.
         TypeError: if the config is malformed or `from_config()` fails.
 
     Example:
@@ -379,9 +378,9 @@ def deserialize_layer(config: dict[str, Any], custom_objects=None):
     """Create a layer or model from the output of `serialize_layer()`.
 
     Raises:
-        ValueError: if the class is found neither in `custom_objects`, the
-            active custom object scopes, the global registry nor the
-            built-in layers; the message names the class.
+        ValueError: if the class is not in `custom_objects`, the active
+            custom object scopes, the global registry or the built-in
+            layers. The message names the class.
         TypeError: if `config` is not a dict with a `class_name`.
     """
     if not isinstance(config, dict) or "class_name" not in config:
@@ -463,7 +462,7 @@ def _deserialize_special_value(config, custom_objects, safe_mode) -> Any:
         if safe_mode:
             raise ValueError(
                 "The config contains a Python lambda, whose code could run "
-                "anything, so loading it is refused by default. If you "
+                "anything, so loading it is rejected by default. If you "
                 "trust the file, pass `safe_mode=False` to the loading "
                 "function."
             )
@@ -522,7 +521,7 @@ def _resolve_custom_arguments(inner, custom_objects, safe_mode):
     """Replace configs of custom non-layer objects in `inner` by the objects.
 
     Built-in layers turn `kernel_initializer` and similar config dicts into
-    objects with their family's `get()`, which knows only built-ins. A
+    objects with their family's `get()`, which resolves only built-ins. A
     custom initializer, regularizer, constraint or function found in
     `custom_objects`, a scope or the registry is created here instead, as
     Keras's `get()` functions would. Configs of layers are left alone: a
@@ -683,11 +682,13 @@ def _resolve_function(config, custom_objects, module_objects):
             "The `config` entry of a function must be its name as a "
             f"string. Received: {config!r}"
         )
+
     found = _find_custom_function(config, custom_objects)
     if found is not None:
         return found
     if module_objects and name in module_objects:
         return module_objects[name]
+
     module = config.get("module") or "builtins"
     families = _FUNCTION_FAMILIES
     for family in _FUNCTION_FAMILIES:
@@ -696,6 +697,7 @@ def _resolve_function(config, custom_objects, module_objects):
     found = _builtin_function(name, families)
     if found is not None:
         return found
+
     if ">" not in name:
         # Keras 3.6 and older wrote registered functions by bare name.
         found = object_registration.find_custom_object_by_suffix(
@@ -703,6 +705,7 @@ def _resolve_function(config, custom_objects, module_objects):
         )
         if found is not None:
             return found
+
     if name == "<lambda>":
         raise ValueError(
             "The config names a lambda ('<lambda>'), whose code was not "
@@ -733,7 +736,8 @@ def _builtin_function(name: str, families) -> Any:
     return None
 
 
-# Marks a config without a `module` key (Keras 2 style): search every family.
+# Marks a config without a `module` key, as Keras 2 wrote them, so every
+# family is searched.
 _MISSING = object()
 
 _builtin_class_cache: dict[str, dict[str, type]] = {}
