@@ -73,7 +73,7 @@ def _twins(structure):
 
 
 def _fit_twins(structure, y, compile_args, fit_args=None, epochs=2):
-    """Compile and fit both twins the same way, and return models and histories."""
+    """Compile and fit both twins alike, and return models and histories."""
     ours, theirs = _twins(structure)
     fit_args = dict(fit_args or {})
     fit_args.setdefault("validation_data", (X, y))
@@ -134,7 +134,7 @@ def _assert_evaluate_matches(ours, theirs, y, sample_weight=None):
     ) == pytest.approx(ours_dict)
 
 
-# id: (structure, y, compile arguments as a function of the module, fit arguments)
+# id: (structure, y, compile arguments for a module, fit arguments)
 PARITY_CASES = {
     "one_loss_for_dict_outputs": (
         "dict",
@@ -527,7 +527,8 @@ def test_loss_list_of_wrong_length_raises(loss):
     model = _compiled("list", loss=loss)
     with pytest.raises(
         ValueError,
-        match=r"`loss` must have one entry per model output\. The model has 2 outputs without names",
+        match=r"`loss` must have one entry per model output\. "
+        r"The model has 2 outputs without names",
     ):
         _fit(model, Y_LIST)
 
@@ -545,7 +546,8 @@ def test_loss_dict_unknown_key_lists_names():
     model = _compiled("dict", loss={"z": "mse", "q": "mse"})
     with pytest.raises(
         ValueError,
-        match=r"name no model output: \['q'\]\. The model's output names are \['b', 'z'\]",
+        match=r"name no model output: \['q'\]\. "
+        r"The model's output names are \['b', 'z'\]",
     ):
         _fit(model, Y_DICT)
 
@@ -563,7 +565,8 @@ def test_loss_weights_list_of_wrong_length_raises():
     model = _compiled("list", loss="mse", loss_weights=[1.0])
     with pytest.raises(
         ValueError,
-        match=r"`loss_weights` must have one entry per model output.*has 1 entry\.",
+        match=r"`loss_weights` must have one entry per model output"
+        r".*has 1 entry\.",
     ):
         _fit(model, Y_LIST)
 
@@ -572,7 +575,8 @@ def test_loss_weights_dict_missing_output_raises():
     model = _compiled("dict", loss="mse", loss_weights={"z": 1.0})
     with pytest.raises(
         ValueError,
-        match=r"`loss_weights` is a dict without an entry for the outputs \['b'\]",
+        match=r"`loss_weights` is a dict without an entry "
+        r"for the outputs \['b'\]",
     ):
         _fit(model, Y_DICT)
 
@@ -599,7 +603,8 @@ def test_metrics_list_of_wrong_length_raises():
     model = _compiled("functional", loss="mse", metrics=["mae"])
     with pytest.raises(
         ValueError,
-        match=r"`metrics` must have one entry per model output.*named \['zz', 'bb'\]",
+        match=r"`metrics` must have one entry per model output"
+        r".*named \['zz', 'bb'\]",
     ):
         _fit(model, Y_LIST)
 
@@ -643,7 +648,8 @@ def test_too_many_targets_raise():
     model = _compiled("list", loss="mse")
     with pytest.raises(
         ValueError,
-        match=r"`y` does not match the model's outputs.*Received a list of 3 arrays",
+        match=r"`y` does not match the model's outputs"
+        r".*Received a list of 3 arrays",
     ):
         _fit(model, [Y_REGRESSION, Y_ONE_HOT, Y_ONE_HOT])
 
@@ -660,7 +666,8 @@ def test_target_dict_unknown_key_raises():
     model = _compiled("dict", loss="mse")
     with pytest.raises(
         ValueError,
-        match=r"`y` has keys that name no model output: \['q'\].*y=a dict with keys",
+        match=r"`y` has keys that name no model output: \['q'\]"
+        r".*y=a dict with keys",
     ):
         _fit(model, {"z": Y_REGRESSION, "q": Y_ONE_HOT})
 
@@ -744,7 +751,8 @@ def test_single_output_loss_dict_checks_name():
     model.compile(optimizer="sgd", loss={"other": "mse"})
     with pytest.raises(
         ValueError,
-        match=r"name no model output: \['other'\]\. The model's output names are \['head'\]",
+        match=r"name no model output: \['other'\]\. "
+        r"The model's output names are \['head'\]",
     ):
         _fit(model, Y_REGRESSION)
 

@@ -51,7 +51,7 @@ def _is_binary_or_sparse(y_true, y_pred) -> tuple[bool, bool]:
 def _object_name(obj: Any) -> str:
     """Return the log name of a loss or metric given as an object.
 
-    As in Keras, an object's `name` wins; a function or other callable is
+    As in Keras, an object's `name` wins. A function or other callable is
     named after its snake_cased `__name__` (a lambda becomes `"lambda"`)
     or class name.
     """
@@ -136,7 +136,7 @@ def _check_identifiers(spec, kind: str) -> None:
 
 
 def _sorted_keys(mapping: dict) -> list:
-    """Return the keys of `mapping` sorted, the order Keras flattens dicts in."""
+    """Return the keys of `mapping` sorted, as Keras flattens dicts."""
     try:
         return sorted(mapping)
     except TypeError:
@@ -176,7 +176,8 @@ def _describe_data(value) -> str:
     if isinstance(value, dict):
         return f"a dict with keys {list(value)}"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {_count(len(value), 'array', 'arrays')}"
+        count = _count(len(value), "array", "arrays")
+        return f"a {type(value).__name__} of {count}"
     shape = tuple(getattr(value, "shape", ()))
     return f"one array of shape {shape}"
 
@@ -209,7 +210,8 @@ class _OutputLayout:
                     "Models whose outputs are nested more than one level "
                     "(such as a list inside a dict) cannot be compiled with "
                     "a loss or metrics yet. Return a flat list or dict of "
-                    f"tensors. Output {key!r} is a {type(y_pred[key]).__name__}."
+                    f"tensors. Output {key!r} is a "
+                    f"{type(y_pred[key]).__name__}."
                 )
 
     def describe(self) -> str:
@@ -301,7 +303,7 @@ class _OutputLayout:
         )
 
     def flatten_sample_weights(self, sample_weight, needs_target=None) -> list:
-        """Return one sample weight per output; one array weights them all."""
+        """Return one sample weight per output. One array weights them all."""
         if sample_weight is None:
             return [None] * self.num_outputs
         if _is_nest(sample_weight):
@@ -311,7 +313,7 @@ class _OutputLayout:
         return [sample_weight] * self.num_outputs
 
     def missing_target_error(self, index: int, needed_by: str) -> ValueError:
-        """Return the error for an output with a loss or metrics but no target."""
+        """Return the error for an output with a loss or metrics but no y."""
         label = repr(self.names[index]) if self.names else str(index)
         return ValueError(
             f"No target in `y` for output {label}, which has {needed_by}. Pass "
@@ -415,7 +417,7 @@ class CompileLoss:
         self.built = False
 
     def attach_metrics(self, compile_metrics) -> None:
-        """Build `compile_metrics` together with this loss on the first batch."""
+        """Build `compile_metrics` with this loss, on the same first batch."""
         self._companion = compile_metrics
 
     def build(self, y_true, y_pred) -> None:
@@ -433,7 +435,8 @@ class CompileLoss:
                 f"`loss` is a list of {len(identifier)} losses, but the model "
                 "has a single output. Keras adds up several losses on one "
                 "output; torchkeras does not support that yet. Pass one "
-                f"loss, or a function that adds them. Received: loss={identifier!r}"
+                "loss, or a function that adds them. "
+                f"Received: loss={identifier!r}"
             )
         identifier = _single_entry(identifier, "loss", self.output_names)
         weight = _single_entry(
@@ -750,7 +753,7 @@ class CompileMetrics:
         return f"{layout.names[index]}_"
 
     def _result_names(self) -> list[str]:
-        """Name each result as Keras does: prefix, then `weighted_`, then `_<n>`."""
+        """Name the results as Keras does: prefix, `weighted_`, then `_<n>`."""
         names: list[str] = []
         counts: dict[str, int] = {}
         for metric, index in zip(self.metrics, self._metric_outputs):
