@@ -12,9 +12,10 @@ from torchkeras.losses.loss import get_mask
 
 
 class _Merge(Layer):
-    """Base of the layers that combine a list of tensors elementwise.
+    """Base of the merge layers, which combine a list of tensors into one.
 
-    Subclasses implement `_merge_function(inputs, masks)`. Inputs of
+    Elementwise subclasses implement `_merge_function(inputs, masks)`,
+    while `Concatenate` and `Dot` override `call`. Inputs of
     different ranks are broadcast as in Keras: size-1 axes are inserted
     right after the batch axis of the lower-rank inputs, so the shapes
     without the batch axis broadcast like NumPy shapes aligned on their
@@ -22,8 +23,8 @@ class _Merge(Layer):
 
     Masks come from the `mask` call argument (one entry per input, None
     for an unmasked input) or else from a Keras mask attached to each
-    input tensor. The output mask is the logical OR of the input masks,
-    or None when any input has none.
+    input tensor. By default the output mask is the logical OR of the
+    input masks, or None when any input has none.
     """
 
     def __init__(self, **kwargs):
