@@ -88,7 +88,10 @@ CASES = {
     "Maximum": ({}, [(2, 4), (2, 4)]),
     "Minimum": ({}, [(2, 4), (2, 4)]),
     "Multiply": ({}, [(2, 4), (2, 4)]),
-    "ReLU": ({"max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5}, (2, 5)),
+    "ReLU": (
+        {"max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5},
+        (2, 5),
+    ),
     "Rescaling": ({"scale": 1 / 255, "offset": -1.0}, (2, 5)),
     "Reshape": ({"target_shape": (3, 4)}, (2, 12)),
     "Softmax": ({"axis": -1}, (2, 5)),

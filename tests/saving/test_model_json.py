@@ -81,7 +81,9 @@ class TestFromKeras:
     def test_functional_same_outputs(self):
         inputs = keras.Input((4,), name="features")
         hidden = keras.layers.Dense(6, activation="tanh")(inputs)
-        theirs = keras.Model(inputs, keras.layers.Dense(2)(hidden) + hidden[:, :2])
+        theirs = keras.Model(
+            inputs, keras.layers.Dense(2)(hidden) + hidden[:, :2]
+        )
         ours = model_from_json(theirs.to_json())
         ours.set_weights(theirs.get_weights())
         x = np.random.rand(3, 4).astype("float32")

@@ -114,9 +114,8 @@ class TestScope:
             assert saving.get_registered_object("a") == "outer"
 
     def test_exception_closes_scope(self):
-        with pytest.raises(RuntimeError):
-            with saving.custom_object_scope({"a": 1}):
-                raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), saving.custom_object_scope({"a": 1}):
+            raise RuntimeError("boom")
         assert saving.get_registered_object("a") is None
 
     def test_scope_is_per_thread(self):

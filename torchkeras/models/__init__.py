@@ -6,4 +6,10 @@ from torchkeras.models.json_utils import model_from_json
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "model_from_json"]
+__all__ = [
+    "Functional",
+    "Model",
+    "Sequential",
+    "clone_model",
+    "model_from_json",
+]

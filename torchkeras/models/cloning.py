@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -296,7 +297,9 @@ def _same_structure(left, right) -> bool:
     return True
 
 
-def _clone_subclassed_model(model, input_tensors, clone_function, call_function):
+def _clone_subclassed_model(
+    model, input_tensors, clone_function, call_function
+):
     if clone_function is not None or input_tensors is not None:
         raise ValueError(
             "`clone_function` and `input_tensors` are only supported for "
@@ -312,9 +315,7 @@ def _clone_subclassed_model(model, input_tensors, clone_function, call_function)
         )
     config = serialize_keras_object(model)
     cls = type(model)
-    return deserialize_keras_object(
-        config, custom_objects={cls.__name__: cls}
-    )
+    return deserialize_keras_object(config, custom_objects={cls.__name__: cls})
 
 
 def _compile_like(model, clone) -> None:

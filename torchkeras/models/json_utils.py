@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from torchkeras.saving.serialization import deserialize_keras_object
 from torchkeras.saving.serialization import serialize_keras_object

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import inspect
 import threading
-from typing import Any, Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 # Registered name ("package>name") -> class or function.
 _GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}

@@ -24,7 +24,8 @@ import inspect
 import threading
 import types
 import warnings
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -535,7 +536,9 @@ def _resolve_custom_arguments(inner, custom_objects, safe_mode):
 
 
 def _is_custom_object_config(item, custom_objects) -> bool:
-    if not (isinstance(item, dict) and "class_name" in item and "config" in item):
+    if not (
+        isinstance(item, dict) and "class_name" in item and "config" in item
+    ):
         return False
     if item["class_name"] == "function":
         return _find_custom_function(item, custom_objects) is not None
@@ -565,8 +568,10 @@ def _shape_from_json(shape):
     """Turn JSON lists back into shape tuples (a list of them for many inputs)."""
     if isinstance(shape, dict):
         return {key: _shape_from_json(item) for key, item in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and all(
-        isinstance(item, (list, tuple)) for item in shape
+    if (
+        isinstance(shape, (list, tuple))
+        and shape
+        and all(isinstance(item, (list, tuple)) for item in shape)
     ):
         return [tuple(item) for item in shape]
     if isinstance(shape, (list, tuple)):
@@ -646,7 +651,9 @@ def _unknown_class_message(config) -> str:
         if matches
         else ""
     )
-    name = registered_name if registered_name not in (None, class_name) else None
+    name = (
+        registered_name if registered_name not in (None, class_name) else None
+    )
     described = f"{class_name!r}" + (
         f" (registered as {name!r})" if name else ""
     )
