@@ -15,11 +15,11 @@ class _Merge(Layer):
     """Base of the merge layers, which combine a list of tensors into one.
 
     Elementwise subclasses implement `_merge_function(inputs, masks)`,
-    while `Concatenate` and `Dot` override `call`. Inputs of
-    different ranks are broadcast as in Keras: size-1 axes are inserted
-    right after the batch axis of the lower-rank inputs, so the shapes
-    without the batch axis broadcast like NumPy shapes aligned on their
-    last axes.
+    while `Concatenate` and `Dot` override `call`. The elementwise layers
+    accept inputs of different ranks as Keras does: size-1 axes are
+    inserted right after the batch axis of the lower-rank inputs, so the
+    shapes without the batch axis broadcast like NumPy shapes aligned on
+    their last axes.
 
     Masks come from the `mask` call argument (one entry per input, None
     for an unmasked input) or else from a Keras mask attached to each
