@@ -154,6 +154,10 @@ class TestToKeras:
             layer.name for layer in ours.layers
         ]
 
+    def test_method_matches_function(self):
+        model = _cnn(torchkeras)
+        assert model.to_json(indent=1) == model_to_json(model, indent=1)
+
     def test_json_dumps_options_passed(self):
         text = model_to_json(_cnn(torchkeras), indent=2)
         assert text.startswith('{\n  "module": "keras"')

@@ -443,6 +443,10 @@ class TestDeserializeCustom:
         with pytest.raises(TypeError, match="must be a dict"):
             deserialize_layer("Dense")
 
+    def test_layer_config_needs_inner_config(self):
+        with pytest.raises(TypeError, match="`class_name` and `config`"):
+            deserialize_layer({"class_name": "Dense"})
+
 
 # Keras's form of a serialized lambda; the payload is never decoded here.
 _LAMBDA = {"class_name": "__lambda__", "config": {"value": "AAAA"}}

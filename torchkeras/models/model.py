@@ -148,6 +148,16 @@ class Model(Trainer, Layer):
             layer_range=layer_range,
         )
 
+    def to_json(self, **kwargs) -> str:
+        """Return the architecture as JSON in Keras 3's format.
+
+        Args:
+            **kwargs: Passed to `json.dumps()`, such as `indent=2`.
+        """
+        from torchkeras.models.json_utils import model_to_json
+
+        return model_to_json(self, **kwargs)
+
 
 def _tracked_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
     """Child layers, looking through ModuleList and ModuleDict containers."""

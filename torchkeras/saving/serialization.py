@@ -382,9 +382,15 @@ def deserialize_layer(config: dict[str, Any], custom_objects=None):
         ValueError: if the class is not in `custom_objects`, the active
             custom object scopes, the global registry or the built-in
             layers. The message names the class.
-        TypeError: if `config` is not a dict with a `class_name`.
+        TypeError: if `config` is not a dict with `class_name` and `config`
+            keys.
     """
-    if not isinstance(config, dict) or "class_name" not in config:
+    is_layer_config = (
+        isinstance(config, dict)
+        and "class_name" in config
+        and "config" in config
+    )
+    if not is_layer_config:
         raise TypeError(
             "A layer config must be a dict with `class_name` and `config` "
             f"keys, as written by `serialize_keras_object`. Received: "
