@@ -531,8 +531,9 @@ def _resolve_custom_arguments(inner, custom_objects, safe_mode):
     objects with their family's `get()`, which resolves only built-ins. A
     custom initializer, regularizer, constraint or function found in
     `custom_objects`, a scope or the registry is created here instead, as
-    Keras's `get()` functions would. Configs of layers are left alone: a
-    layer that holds other layers creates them in its own `from_config()`.
+    Keras's `get()` functions would. Configs of layers are left unchanged,
+    because a layer that contains other layers creates them in its own
+    `from_config()`.
     """
     resolved = dict(inner)
     for key, item in inner.items():
