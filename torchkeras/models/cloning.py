@@ -315,6 +315,9 @@ def _clone_subclassed_model(
         )
     config = serialize_keras_object(model)
     cls = type(model)
+    # NOTE: unlike in Keras, the clone of a built subclassed model has no
+    # weights until its first call, because `Model.build` marks the model
+    # built without creating the weights of its layers.
     return deserialize_keras_object(config, custom_objects={cls.__name__: cls})
 
 
