@@ -18,6 +18,7 @@ SUBMODULES = [
     "metrics",
     "models",
     "optimizers",
+    "saving",
     "utils",
 ]
 

@@ -17,6 +17,7 @@ from torchkeras import models
 from torchkeras import ops
 from torchkeras import optimizers
 from torchkeras import regularizers
+from torchkeras import saving
 from torchkeras import utils
 from torchkeras.backend.variable import Variable
 from torchkeras.layers.input_layer import Input
@@ -55,5 +56,6 @@ __all__ = [
     "ops",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

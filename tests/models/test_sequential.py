@@ -80,7 +80,7 @@ class TestBuild:
             model.add(layers.Dense(2, name="same"))
 
     def test_non_layer_raises(self):
-        with pytest.raises(TypeError, match="Only instances of `torchkeras.layers.Layer`"):
+        with pytest.raises(TypeError, match="Only layers and `torch.nn.Module`s can be added"):
             torchkeras.Sequential(["dense"])
 
     def test_input_after_layers_raises(self):

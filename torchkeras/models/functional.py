@@ -12,6 +12,7 @@ from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.node import Node
 from torchkeras.models.model import Model
+from torchkeras.utils.tree import _keys as _sorted_keys
 from torchkeras.utils.tree import flatten
 
 
@@ -32,7 +33,7 @@ def _pack(structure, flat_values: list):
 
     def fill(template):
         if isinstance(template, dict):
-            return {k: fill(v) for k, v in template.items()}
+            return {k: fill(template[k]) for k in _sorted_keys(template)}
         if isinstance(template, (list, tuple)):
             return type(template)(fill(v) for v in template)
         return next(iterator)
@@ -170,11 +171,9 @@ class Functional(Model):
             "_uses_masks",
             any(type(op).compute_mask is not Layer.compute_mask for op in operations),
         )
-        output_names = []
-        for tensor in self._flat_outputs:
-            output_names.append(tensor._keras_history.operation.name)
-        if isinstance(self._outputs_struct, dict):
-            output_names = list(self._outputs_struct)
+        # As in Keras, outputs are named by the layers producing them; dict
+        # outputs come in sorted key order.
+        output_names = [t._keras_history.operation.name for t in self._flat_outputs]
         object.__setattr__(self, "output_names", output_names)
         object.__setattr__(
             self, "input_names", [t._keras_history.operation.name for t in self._flat_inputs]
@@ -275,7 +274,7 @@ class Functional(Model):
                     f"Model {self.name!r} expects a dict of inputs with keys "
                     f"{list(structure)}. Received: {type(inputs).__name__}"
                 )
-            return flatten({k: inputs[k] for k in structure})
+            return flatten({k: inputs[k] for k in structure})  # sorted keys
         flat = flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(self._flat_inputs):
             raise ValueError(

@@ -79,8 +79,8 @@ class Sequential(Model):
             layer = TorchModuleWrapper(layer)
         if not isinstance(layer, Layer):
             raise TypeError(
-                "Only instances of `torchkeras.layers.Layer` can be added to "
-                f"a Sequential model. Received: {layer!r} (of type "
+                "Only layers and `torch.nn.Module`s can be added to a "
+                f"Sequential model. Received: {layer!r} (of type "
                 f"{type(layer).__name__})"
             )
         names = [l.name for l in self.layers]

@@ -243,7 +243,8 @@ class ArrayAdapter(DataAdapter):
         x = map_structure(take, self.x)
         y = map_structure(take, self.y) if self.y is not None else None
         sw = map_structure(take, self.sample_weight) if self.sample_weight is not None else None
-        return x, y, sw
+        # Keras hands `train_step` `(x, y)` when there are no sample weights.
+        return pack_x_y_sample_weight(x, y, sw)
 
 
 class _IterableAdapter(DataAdapter):
@@ -262,7 +263,7 @@ class _IterableAdapter(DataAdapter):
             tensor = _to_tensor(value)
             return tensor.to(device, non_blocking=True) if device is not None else tensor
 
-        return (
+        return pack_x_y_sample_weight(
             map_structure(move, x),
             map_structure(move, y) if y is not None else None,
             map_structure(move, sw) if sw is not None else None,
