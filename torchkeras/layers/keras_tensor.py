@@ -9,7 +9,7 @@ import torch
 
 from torchkeras import config
 
-# Where a symbolic tensor comes from: the layer (or operation), the index of
+# The origin of a symbolic tensor: the layer (or operation), the index of
 # the call (node) of that layer, and the index among that call's outputs.
 KerasHistory = collections.namedtuple(
     "KerasHistory", ["operation", "node_index", "tensor_index"]

@@ -66,7 +66,7 @@ class Functional(Model):
     """A model defined by its symbolic inputs and outputs.
 
     Created by `Model(inputs, outputs)`. The layers called between them
-    form a directed acyclic graph; shared layers, several inputs and
+    form a directed acyclic graph. Shared layers, several inputs and
     outputs, nested models and operations on symbolic tensors (`x + y`,
     `x[:, 0]`) are all recorded. Layers are registered in a
     `torch.nn.ModuleList` named `layers` in `model.layers` order, so
@@ -122,7 +122,33 @@ class Functional(Model):
     # ------------------------------------------------------------------
 
     def _build_graph(self) -> None:
-        nodes, depths, discovery = self._collect_nodes()
+        nodes, depths, _ = self._collect_nodes()
+        self._check_connected(nodes)
+        operations = self._ordered_operations(nodes, depths)
+        layers = [op for op in operations if not isinstance(op, Operation)]
+        self._check_unique_names(layers)
+
+        self._modules["layers"] = torch.nn.ModuleList(layers)
+        object.__setattr__(self, "_operations", operations)
+        object.__setattr__(self, "_nodes", [n for n in nodes if not n.is_input])
+        object.__setattr__(self, "_node_ids", {id(n) for n in nodes})
+        object.__setattr__(self, "_nodes_by_depth", _group_by_depth(nodes, depths))
+        object.__setattr__(self, "_steps", [_Step(n) for n in self._nodes])
+        object.__setattr__(
+            self,
+            "_uses_masks",
+            any(type(op).compute_mask is not Layer.compute_mask for op in operations),
+        )
+
+        # As in Keras, outputs are named by the layers producing them; dict
+        # outputs come in sorted key order.
+        output_names = [t._keras_history.operation.name for t in self._flat_outputs]
+        object.__setattr__(self, "output_names", output_names)
+        object.__setattr__(
+            self, "input_names", [t._keras_history.operation.name for t in self._flat_inputs]
+        )
+
+    def _check_connected(self, nodes: list[Node]) -> None:
         input_ids = {id(t) for t in self._flat_inputs}
         for node in nodes:
             if node.is_input and id(node.output_tensors[0]) not in input_ids:
@@ -133,6 +159,13 @@ class Functional(Model):
                     f"(shape {layer.batch_shape}), which is not in `inputs`. "
                     f"Inputs given: {[t._keras_history.operation.name for t in self._flat_inputs]}."
                 )
+
+    def _ordered_operations(self, nodes: list[Node], depths: dict[int, int]) -> list[Layer]:
+        """Return layers and operations ordered as Keras lists them.
+
+        Deeper operations (closer to the inputs) come first; ties keep the
+        order in which the graph walk finished them.
+        """
         operations: list[Layer] = []
         operation_depth: dict[int, int] = {}
         for node in nodes:
@@ -151,7 +184,9 @@ class Functional(Model):
                 first_seen[id(operation)] = len(operations)
                 operation_depth[id(operation)] = max(operation_depth.values(), default=0) + 1
         operations.sort(key=lambda op: (-operation_depth[id(op)], first_seen[id(op)]))
-        layers = [op for op in operations if not isinstance(op, Operation)]
+        return operations
+
+    def _check_unique_names(self, layers: list[Layer]) -> None:
         names = [layer.name for layer in layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -160,24 +195,6 @@ class Functional(Model):
                 f"times in the model {self.name!r}. All layer names should "
                 "be unique. Pass a unique `name` to each layer."
             )
-        self._modules["layers"] = torch.nn.ModuleList(layers)
-        object.__setattr__(self, "_operations", operations)
-        object.__setattr__(self, "_nodes", [n for n in nodes if not n.is_input])
-        object.__setattr__(self, "_node_ids", {id(n) for n in nodes})
-        object.__setattr__(self, "_nodes_by_depth", _group_by_depth(nodes, depths))
-        object.__setattr__(self, "_steps", [_Step(n) for n in self._nodes])
-        object.__setattr__(
-            self,
-            "_uses_masks",
-            any(type(op).compute_mask is not Layer.compute_mask for op in operations),
-        )
-        # As in Keras, outputs are named by the layers producing them; dict
-        # outputs come in sorted key order.
-        output_names = [t._keras_history.operation.name for t in self._flat_outputs]
-        object.__setattr__(self, "output_names", output_names)
-        object.__setattr__(
-            self, "input_names", [t._keras_history.operation.name for t in self._flat_inputs]
-        )
 
     def _collect_nodes(self):
         """Return the graph's nodes in execution order, depths and discovery order."""

@@ -1,10 +1,10 @@
 """Functional model configs in Keras 3's format, both ways.
 
 A config lists every layer and operation with its own config and its calls
-(`inbound_nodes`). Each call's arguments keep their structure; symbolic
-tensors become `{"class_name": "__keras_tensor__", ...}` entries that name
-the producing layer, the index of its call in this model and the output
-index, so Keras 3 and torchkeras read each other's configs.
+(`inbound_nodes`). Each call's arguments keep their structure. Symbolic
+tensors become `{"class_name": "__keras_tensor__", ...}` entries naming the
+producing layer, the index of its call in this model and the output index.
+Keras 3 and torchkeras read each other's configs.
 """
 
 from __future__ import annotations
