@@ -322,3 +322,40 @@ def _summary_with(model, **kwargs):
     lines = []
     model.summary(print_fn=lambda text, line_break=None: lines.append(text), **kwargs)
     return "".join(lines)
+
+
+def test_nested_graph_summary_with_trainable_column_matches_keras():
+    def build(m):
+        inputs = m.Input((5,))
+        norm = m.layers.BatchNormalization(name="ibn")
+        norm.trainable = False
+        inner = m.Model(inputs, norm(m.layers.Dense(3)(inputs)), name="inner")
+        a, b = m.Input((5,)), m.Input((5,))
+        return m.Model([a, b], m.layers.Add()([inner(a), inner(b)]), name="outer")
+
+    _reset()
+    ours = []
+    build(torchkeras).summary(print_fn=ours.append, expand_nested=True, show_trainable=True)
+    _reset()
+    assert ours[0] == _summary_with(build(keras), expand_nested=True, show_trainable=True)
+
+
+def test_custom_layer_without_module_loads_from_config():
+    @torchkeras.saving.register_keras_serializable(package="trial")
+    class Doubler(torchkeras.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2
+
+    inputs = torchkeras.Input((3,))
+    model = torchkeras.Model(inputs, Doubler()(inputs))
+    config = model.get_config()
+    for entry in config["layers"]:
+        if entry["class_name"] == "Doubler":
+            entry["module"] = None
+    clone = torchkeras.Model.from_config(config)
+    torch.testing.assert_close(clone(torch.ones(1, 3)), torch.full((1, 3), 2.0))
+
+
+def test_shape_error_names_all_input_shapes():
+    with pytest.raises(ValueError, match=r"inputs of shape \[\(None, 4\), \(None, 5\)\]"):
+        torchkeras.Input((4,)) @ torchkeras.Input((5,))

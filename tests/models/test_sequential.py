@@ -240,3 +240,31 @@ def test_model_placed_by_user_stays_on_its_device():
     model.fit(np.random.rand(8, 8), np.random.rand(8, 3), verbose=0)
     assert model._device_set_by_user
     assert all(p.device.type == "cpu" for p in model.parameters())
+
+
+def test_feature_extraction_from_sequential_like_keras():
+    def build(module):
+        return module.Sequential(
+            [module.Input((4,)), module.layers.Dense(6, name="h1"), module.layers.Dense(2)]
+        )
+
+    ours, theirs = build(torchkeras), build(keras)
+    ours.set_weights(theirs.get_weights())
+    our_extractor = torchkeras.Model(ours.inputs, ours.get_layer("h1").output)
+    their_extractor = keras.Model(theirs.inputs, theirs.get_layer("h1").output)
+    x = np.random.rand(3, 4).astype("float32")
+    np.testing.assert_allclose(
+        our_extractor(x).detach().numpy(),
+        keras.ops.convert_to_numpy(their_extractor(x)),
+        atol=1e-6,
+    )
+
+
+def test_wrapped_torch_modules_run_inference_on_direct_calls():
+    model = torchkeras.Sequential(
+        [torchkeras.Input((4,)), torch.nn.BatchNorm1d(4), torch.nn.Dropout(0.5)]
+    )
+    x = torch.randn(8, 4)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), model(x))
+    assert model.layers[0].module.num_batches_tracked.item() == 0

@@ -9,6 +9,7 @@ between the runs is unknown in the output too.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import torch
@@ -61,9 +62,13 @@ def symbolic_call(layer, args: tuple, kwargs: dict):
     try:
         outputs = _infer_outputs(layer, args, kwargs)
     except (ValueError, TypeError, RuntimeError, IndexError) as error:
+        shapes = [t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        shown = shapes[0] if len(shapes) == 1 else shapes
         raise ValueError(
             f"Layer {layer.name!r} ({type(layer).__name__}) cannot be "
-            f"applied to inputs of shape {_keras_shape(first)}: {error}"
+            f"applied to inputs of shape {shown}. Torch reported, with "
+            f"sizes {_PROBE_SIZES[0]} or {_PROBE_SIZES[1]} standing for "
+            f"unknown (None) dimensions: {error}"
         ) from None
     Node(layer, args, kwargs, outputs)
     return outputs
@@ -77,11 +82,26 @@ def _infer_outputs(layer, args: tuple, kwargs: dict):
         # Training-mode side effects (moving statistics) must not run on
         # fake data; shapes do not depend on the mode.
         run_kwargs["training"] = False
-    results = []
     losses_before = len(layer._losses)
+    # torch logs a traceback for every op that fails on fake tensors; the
+    # error raised below says the same once, so those logs are muted here.
+    fake_logger = logging.getLogger("torch._subclasses.fake_tensor")
+    previous_level = fake_logger.level
+    fake_logger.setLevel(logging.CRITICAL)
+    try:
+        results = _probe(layer, args, run_kwargs, FakeTensorMode)
+    finally:
+        fake_logger.setLevel(previous_level)
+    del layer._losses[losses_before:]
+    return _merge_probes(results[0], results[1])
+
+
+def _probe(layer, args, run_kwargs, fake_mode) -> list:
+    """Run `layer` on fake tensors once per probe size; return output specs."""
+    results = []
     for probe in _PROBE_SIZES:
         concrete = _concretize((args, run_kwargs), probe)
-        with torch.no_grad(), FakeTensorMode(allow_non_fake_inputs=True):
+        with torch.no_grad(), fake_mode(allow_non_fake_inputs=True):
             outputs = layer(*concrete[0], **concrete[1])
             results.append(
                 map_structure(
@@ -89,8 +109,7 @@ def _infer_outputs(layer, args: tuple, kwargs: dict):
                     outputs,
                 )
             )
-    del layer._losses[losses_before:]
-    return _merge_probes(results[0], results[1])
+    return results
 
 
 def _concretize(nest, size: int):

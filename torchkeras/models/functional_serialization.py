@@ -156,7 +156,7 @@ def functional_from_config(cls, config: dict[str, Any], custom_objects=None):
 
 
 def _create(entry: dict, custom_objects, deserialize_layer):
-    if entry.get("module", "").startswith("keras.src.ops"):
+    if (entry.get("module") or "").startswith("keras.src.ops"):
         options = dict(entry.get("config", {}))
         name = options.pop("name", None)
         return make_operation(entry["class_name"], name=name, **options)

@@ -133,16 +133,16 @@ class Sequential(Model):
         if self._input_layer is None:
             object.__setattr__(self, "_input_layer", InputLayer(batch_shape=tuple(input_shape)))
             object.__setattr__(self, "_input_from_data", True)
-        shape = tuple(input_shape)
+        # Calling the layers on the symbolic input builds them and records
+        # their calls, so `layer.output` works for feature extraction.
+        tensor = self._input_layer.output
         for layer in self.layers:
-            if not layer.built:
-                layer._build_device = self._build_device
-                try:
-                    layer.build_with_shape(shape)
-                finally:
-                    layer._build_device = None
-            shape = layer.compute_output_shape(shape)
-            layer._summary_output_shape = shape
+            layer._build_device = self._build_device
+            try:
+                tensor = layer(tensor)
+            finally:
+                layer._build_device = None
+            layer._summary_output_shape = tensor.shape
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
@@ -189,6 +189,21 @@ class Sequential(Model):
     def inputs(self) -> list[KerasTensor]:
         """The symbolic input tensors, once the input shape is known."""
         return [self._input_layer.output] if self._input_layer is not None else []
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """The symbolic output tensors, once the model is built."""
+        if not self.built or not len(self.layers):
+            return []
+        return [self.layers[-1]._inbound_nodes[-1].outputs]
+
+    @property
+    def output(self) -> KerasTensor:
+        """The symbolic output tensor, once the model is built."""
+        outputs = self.outputs
+        if not outputs:
+            raise AttributeError(f"Sequential model {self.name!r} has no output yet.")
+        return outputs[0]
 
     @property
     def input(self) -> KerasTensor:

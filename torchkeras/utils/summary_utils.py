@@ -308,7 +308,9 @@ def _layer_rows(layer, level: int, expand_nested: bool, show_trainable: bool, no
     nested = getattr(layer, "layers", None)
     if expand_nested and nested:
         for child in nested:
-            rows += _layer_rows(child, level + 1, expand_nested, show_trainable, None)
+            # Nested layers are not called by this model's graph, so a graph
+            # summary shows "-" in their "Connected to" cell, as Keras does.
+            rows += _layer_rows(child, level + 1, expand_nested, show_trainable, node_ids)
     return rows
 
 

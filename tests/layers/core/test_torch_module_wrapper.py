@@ -94,10 +94,11 @@ class TestTrainingMode:
     def test_module_mode_is_used_without_training(self):
         module = nn.BatchNorm1d(2)
         layer = layers.TorchModuleWrapper(module)
-        assert layer.training
+        assert not layer.training
+        assert not module.training
         layer(torch.randn(8, 2))
-        assert module.num_batches_tracked.item() == 1
-        layer.eval()
+        assert module.num_batches_tracked.item() == 0
+        layer.train()
         layer(torch.randn(8, 2))
         assert module.num_batches_tracked.item() == 1
 
@@ -120,8 +121,9 @@ class TestTrainingMode:
 
     def test_restores_modes_of_submodules(self):
         module = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
-        module[1].eval()
         layer = layers.TorchModuleWrapper(module)
+        module.train()
+        module[1].eval()
         layer(torch.randn(8, 2), training=False)
         assert module.training
         assert not module[1].training
@@ -187,6 +189,7 @@ class TestOutputShape:
     def test_inference_leaves_batch_norm_untouched(self):
         module = nn.BatchNorm1d(4)
         layer = layers.TorchModuleWrapper(module)
+        layer.train()
         assert layer.compute_output_shape((None, 4)) == (None, 4)
         assert module.num_batches_tracked.item() == 0
         assert module.training

@@ -75,9 +75,9 @@ class TorchModuleWrapper(Layer):
         super().__init__(name=name, **kwargs)
         self.module = module
         self.output_shape = output_shape
-        # The layer reports the module's torch mode rather than starting
-        # in eval() mode like other layers.
-        self.training = module.training
+        # Like every layer, the wrapper starts in eval() mode, so a direct
+        # call of the model runs inference; `fit()` switches it to train().
+        self.module.train(False)
         if not self.trainable:
             module.requires_grad_(False)
         self._module_accepts_mask = _accepts_keyword(module, "mask")
