@@ -324,11 +324,14 @@ class Layer(torch.nn.Module):
         The children of a `ModuleList` or `ModuleDict` count as children of
         this layer, as layers in a list do in Keras.
         """
+        from torchkeras.metrics.metric import Metric
+
         result = []
         for module in self._modules.values():
             if isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict)):
                 result.extend(_flatten_containers(module))
-            elif module is not None:
+            elif module is not None and not isinstance(module, Metric):
+                # Metric states are not weights, as in Keras.
                 result.append(module)
         return result
 

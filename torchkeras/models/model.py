@@ -161,9 +161,11 @@ class Model(Trainer, Layer):
 
 def _tracked_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
     """Child layers, looking through ModuleList and ModuleDict containers."""
+    from torchkeras.metrics.metric import Metric
+
     result = []
     for child in module._modules.values():
-        if child is None:
+        if child is None or isinstance(child, Metric):
             continue
         if isinstance(child, (torch.nn.ModuleList, torch.nn.Sequential)) and not isinstance(
             child, Layer

@@ -18,6 +18,7 @@ import torch
 from torchkeras import config
 from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.layers import layer as _layer_module
+from torchkeras.layers.layer import Layer
 from torchkeras.metrics.metric import Metric
 from torchkeras.trainers import data_adapters
 from torchkeras.trainers.compile_utils import CompileLoss
@@ -28,6 +29,13 @@ from torchkeras.utils.tree import map_structure
 
 def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
     """Convert tensor log values to floats, with keys sorted as Keras does."""
+    flat: dict[str, Any] = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    logs = flat
     result = {}
     for key in sorted(logs):
         value = logs[key]
@@ -61,6 +69,33 @@ class _LossTracker(Metric):
     def result(self) -> torch.Tensor:
         """Return the mean loss, or 0 before any update."""
         return self.total / self.count.clamp(min=1)
+
+
+class _CompileMetricsTracker(Metric):
+    """The compiled metrics as one Metric named `compile_metrics`, as Keras has.
+
+    `model.metrics` lists it, so a custom `train_step` written as in Keras's
+    guide (`metric.update_state(y, y_pred)` for each metric) updates every
+    compiled metric, and `result()` returns their values as a dict.
+    """
+
+    def __init__(self, container: CompileMetrics):
+        super().__init__(name="compile_metrics")
+        object.__setattr__(self, "container", container)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Update every compiled metric."""
+        self.container.update_state(y_true, y_pred, sample_weight)
+
+    def result(self) -> dict[str, torch.Tensor]:
+        """Return the compiled metrics' values keyed by log name."""
+        return self.container.result() if self.container.built else {}
+
+    def reset_state(self) -> None:
+        """Reset every compiled metric."""
+        if self.container.built:
+            for metric in self.container.metrics + self.container.weighted_metrics:
+                metric.reset_state()
 
 
 def _is_overridden(model, method: str) -> bool:
@@ -102,6 +137,9 @@ class Trainer:
         object.__setattr__(self, "_device_set_by_user", False)
         object.__setattr__(self, "_compile_config", None)
         object.__setattr__(self, "_last_step_logs", {})
+        object.__setattr__(self, "_compile_metrics_tracker", None)
+        object.__setattr__(self, "_compiled_trainable_state", None)
+        object.__setattr__(self, "_trainable_change_warned", False)
 
     # ------------------------------------------------------------------
     # Device placement
@@ -218,7 +256,15 @@ class Trainer:
             ),
         )
         object.__setattr__(self, "_loss_tracker", _LossTracker(name="loss"))
+        has_metrics = bool(metrics) or bool(weighted_metrics)
+        object.__setattr__(
+            self,
+            "_compile_metrics_tracker",
+            _CompileMetricsTracker(self._compile_metrics) if has_metrics else None,
+        )
         object.__setattr__(self, "_train_variables", None)
+        object.__setattr__(self, "_compiled_trainable_state", self._trainable_state())
+        object.__setattr__(self, "_trainable_change_warned", False)
         object.__setattr__(self, "compiled", True)
         object.__setattr__(
             self,
@@ -234,6 +280,52 @@ class Trainer:
                 "jit_compile": jit_compile,
             },
         )
+
+    # ------------------------------------------------------------------
+    # Trainable state recorded by compile()
+    # ------------------------------------------------------------------
+
+    def _trainable_state(self) -> list[tuple[Layer, bool]]:
+        """Return `(layer, trainable)` for this model and every layer below it.
+
+        Parents come before their children, so the state can be applied in
+        this order (a parent's setter also sets its children).
+        """
+        return [(m, m.trainable) for m in self.modules() if isinstance(m, Layer)]
+
+    @staticmethod
+    def _apply_trainable_state(state) -> None:
+        for layer, trainable in state:
+            if layer.trainable != trainable:
+                layer.trainable = trainable
+
+    def _changed_trainable_layers(self) -> list[str]:
+        recorded = {id(layer): flag for layer, flag in self._compiled_trainable_state or []}
+        return [
+            layer.name
+            for layer, flag in self._trainable_state()
+            if recorded.get(id(layer), flag) != flag
+        ]
+
+    def _warn_if_trainable_state_changed(self) -> bool:
+        """Warn once per compile if `trainable` changed since then.
+
+        Returns:
+            Whether the current state differs from the compiled one.
+        """
+        changed = self._changed_trainable_layers()
+        if changed and not self._trainable_change_warned:
+            warnings.warn(
+                "A layer's `trainable` state has changed since the model was "
+                "compiled. `fit()` keeps training the weights that were "
+                "trainable at `compile()`, so the change takes effect only "
+                "after you recompile the model (e.g. `model.compile(...)`). "
+                f"Changed layers: {changed}",
+                UserWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "_trainable_change_warned", True)
+        return bool(changed)
 
     def _assert_compile_called(self, method_name: str) -> None:
         if not self.compiled:
@@ -329,8 +421,10 @@ class Trainer:
         for metric in loss_means:
             results[metric.name] = metric.result()
         for metric in self.metrics:
-            if metric is self._loss_tracker or metric in loss_means or (
-                compiled is not None and metric in compiled.all_metrics
+            if (
+                metric is self._loss_tracker
+                or metric is getattr(self, "_compile_metrics_tracker", None)
+                or metric in loss_means
             ):
                 continue
             value = metric.result()
@@ -342,32 +436,29 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker, the compiled metrics, then user-tracked metrics."""
+        """The metrics `fit` tracks, in Keras's order.
+
+        The loss tracker, then `compile_metrics` (all compiled metrics as
+        one, when `compile` was given any), then each output's loss tracker
+        for several losses, then metrics assigned as attributes of the
+        model.
+        """
         result = []
         if self._loss_tracker is not None:
             result.append(self._loss_tracker)
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            result.extend(self._compile_metrics.all_metrics)
-        for value in vars(self).values():
+        if getattr(self, "_compile_metrics_tracker", None) is not None:
+            result.append(self._compile_metrics_tracker)
+        if self._compile_loss is not None:
+            result.extend(self._compile_loss.metrics)
+        for value in list(vars(self).values()) + list(self._modules.values()):
             if isinstance(value, Metric) and value not in result:
                 result.append(value)
         return result
 
     @property
     def metrics_names(self) -> list[str]:
-        """Names of the values `evaluate()` returns, in order."""
-        names = ["loss"] if self._loss_tracker is not None else []
-        compiled = self._compile_metrics
-        if compiled is not None and compiled.built:
-            names.extend(compiled.names)
-        if self._compile_loss is not None:
-            names.extend(m.name for m in self._compile_loss.metrics)
-        for metric in self.metrics:
-            if metric is not self._loss_tracker and not (
-                compiled is not None and metric in compiled.all_metrics
-            ):
-                names.append(metric.name)
-        return self._ordered_log_names(dict.fromkeys(names))
+        """Names of `metrics`, such as `["loss", "compile_metrics"]`."""
+        return [metric.name for metric in self.metrics]
 
     def reset_metrics(self) -> None:
         """Reset the state of every metric, the loss tracker included."""
@@ -393,7 +484,7 @@ class Trainer:
             order.extend(m.name for m in compiled.metrics + compiled.weighted_metrics)
         if self._compile_loss is not None:
             order.extend(m.name for m in self._compile_loss.metrics)
-        order.extend(m.name for m in self.metrics)
+        order.extend(m.name for m in self.metrics if m.name != "compile_metrics")
         names = [name for name in dict.fromkeys(order) if name in logs]
         return names + [key for key in sorted(logs) if key not in names]
 
@@ -420,7 +511,8 @@ class Trainer:
             variables = self._snapshot_train_variables()
         for variable in variables:
             variable.grad = None
-        loss.backward()
+        if loss.requires_grad:
+            loss.backward()
         if isinstance(self.optimizer, torch.optim.Optimizer):
             self.optimizer.step()
             if self._constrained_variables:
@@ -438,6 +530,12 @@ class Trainer:
 
     def _snapshot_train_variables(self) -> list[torch.Tensor]:
         variables = list(self.trainable_weights)
+        if not variables:
+            warnings.warn(
+                "The model does not have any trainable weights.",
+                UserWarning,
+                stacklevel=4,
+            )
         constrained = [
             v for v in variables if getattr(v, "constraint", None) is not None
         ]
@@ -606,6 +704,12 @@ class Trainer:
         object.__setattr__(self, "stop_training", False)
         modes = self._save_modes()
         training_logs: dict[str, Any] = {}
+        current_state = None
+        if self._warn_if_trainable_state_changed():
+            # Train exactly what was trainable at compile(), as Keras
+            # documents; the user's newer settings return after fit.
+            current_state = self._trainable_state()
+            self._apply_trainable_state(self._compiled_trainable_state)
         try:
             callback_list.on_train_begin()
             for epoch in range(initial_epoch, epochs):
@@ -631,6 +735,9 @@ class Trainer:
             callback_list.on_train_end(training_logs)
         finally:
             self._restore_modes(modes)
+            if current_state is not None:
+                self._apply_trainable_state(current_state)
+                object.__setattr__(self, "_train_variables", None)
         return self.history
 
     def _fit_one_epoch(self, adapter, steps_per_epoch, callback_list, custom_step) -> int:
@@ -716,6 +823,7 @@ class Trainer:
             `metrics_names`; a dict if `return_dict=True`.
         """
         self._assert_compile_called("evaluate")
+        self._warn_if_trainable_state_changed()
         if kwargs:
             raise TypeError(f"Invalid keyword arguments: {list(kwargs)}")
         _validate_positive_int("batch_size", batch_size)
