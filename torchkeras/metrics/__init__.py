@@ -25,6 +25,17 @@ from torchkeras.metrics.accuracy_metrics import (
     sparse_top_k_categorical_accuracy,
 )
 from torchkeras.metrics.accuracy_metrics import top_k_categorical_accuracy
+from torchkeras.metrics.confusion_metrics import AUC
+from torchkeras.metrics.confusion_metrics import FalseNegatives
+from torchkeras.metrics.confusion_metrics import FalsePositives
+from torchkeras.metrics.confusion_metrics import Precision
+from torchkeras.metrics.confusion_metrics import PrecisionAtRecall
+from torchkeras.metrics.confusion_metrics import Recall
+from torchkeras.metrics.confusion_metrics import RecallAtPrecision
+from torchkeras.metrics.confusion_metrics import SensitivityAtSpecificity
+from torchkeras.metrics.confusion_metrics import SpecificityAtSensitivity
+from torchkeras.metrics.confusion_metrics import TrueNegatives
+from torchkeras.metrics.confusion_metrics import TruePositives
 from torchkeras.metrics.metric import Metric
 from torchkeras.metrics.probabilistic_metrics import BinaryCrossentropy
 from torchkeras.metrics.probabilistic_metrics import CategoricalCrossentropy
@@ -43,11 +54,14 @@ from torchkeras.utils.lookup import lookup
 from torchkeras.utils.naming import to_snake_case
 
 __all__ = [
+    "AUC",
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "FalseNegatives",
+    "FalsePositives",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
@@ -55,12 +69,20 @@ __all__ = [
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "Precision",
+    "PrecisionAtRecall",
+    "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "Sum",
     "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
     "binary_accuracy",
     "binary_crossentropy",
     "categorical_accuracy",
@@ -82,11 +104,14 @@ __all__ = [
 _CLASSES = {
     cls.__name__: cls
     for cls in (
+        AUC,
         Accuracy,
         BinaryAccuracy,
         BinaryCrossentropy,
         CategoricalAccuracy,
         CategoricalCrossentropy,
+        FalseNegatives,
+        FalsePositives,
         Mean,
         MeanAbsoluteError,
         MeanAbsolutePercentageError,
@@ -94,12 +119,20 @@ _CLASSES = {
         MeanSquaredError,
         MeanSquaredLogarithmicError,
         Metric,
+        Precision,
+        PrecisionAtRecall,
+        Recall,
+        RecallAtPrecision,
         RootMeanSquaredError,
+        SensitivityAtSpecificity,
         SparseCategoricalAccuracy,
         SparseCategoricalCrossentropy,
         SparseTopKCategoricalAccuracy,
+        SpecificityAtSensitivity,
         Sum,
         TopKCategoricalAccuracy,
+        TrueNegatives,
+        TruePositives,
     )
 }
 # Names `get()` accepts: every class name and its snake_case form, as in
