@@ -38,10 +38,14 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from torchkeras.models.functional import Functional
+        from torchkeras.models.functional import Functional
 
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             return Functional.__new__(Functional, *args, **kwargs)
+        if not issubclass(cls, Functional) and _is_graph_call(args, kwargs):
+            # `CustomModel(inputs, outputs)` for a subclass that overrides
+            # only some methods (train_step, ...), as in Keras's guides.
+            return Functional.__new__(_functional_subclass(cls), *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -157,6 +161,31 @@ class Model(Trainer, Layer):
         from torchkeras.models.json_utils import model_to_json
 
         return model_to_json(self, **kwargs)
+
+
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def _is_graph_call(args, kwargs) -> bool:
+    """Return whether constructor arguments are symbolic inputs and outputs."""
+    from torchkeras.layers.keras_tensor import KerasTensor
+    from torchkeras.utils.tree import flatten
+
+    if len(args) < 2 and "outputs" not in kwargs:
+        return False
+    inputs = args[0] if args else kwargs.get("inputs")
+    return any(isinstance(v, KerasTensor) for v in flatten(inputs))
+
+
+def _functional_subclass(cls: type) -> type:
+    """Return a class combining the user's `Model` subclass with `Functional`."""
+    from torchkeras.models.functional import Functional
+
+    combined = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if combined is None:
+        combined = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+        _FUNCTIONAL_SUBCLASSES[cls] = combined
+    return combined
 
 
 def _tracked_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
