@@ -3,11 +3,10 @@
 Every metric here counts, per decision threshold `t`, the (weighted)
 samples whose prediction is strictly above `t`, split by label. Instead of
 comparing each prediction with every threshold, each prediction is mapped
-to the number of thresholds it exceeds, a weighted histogram of those
-numbers is built with one `index_add_`, and a reversed cumulative sum turns
-the histogram into per-threshold counts. This takes O(N + T) time and
-memory for N predictions and T thresholds, and never reads a value back to
-the host.
+to the number of thresholds it exceeds. One `index_add_` builds a weighted
+histogram of those numbers, and a reversed cumulative sum turns it into
+per-threshold counts. This takes O(N + T) time and memory for N
+predictions and T thresholds, and never reads a value back to the host.
 """
 
 from __future__ import annotations
@@ -107,7 +106,7 @@ def exceeded_threshold_counts(
         return counts
     boundaries = sorted_thresholds.to(y_pred.dtype)
     # right=False gives the number of boundaries strictly below each value.
-    return torch.bucketize(y_pred, boundaries, right=False)
+    return torch.bucketize(y_pred.contiguous(), boundaries, right=False)
 
 
 def threshold_histogram(
@@ -307,7 +306,7 @@ class ThresholdCountMetric(Metric):
         count_states: dict[str, str],
         shape: tuple[int, ...],
     ) -> None:
-        """Create one zero state per count key, named as `count_states` says."""
+        """Create a zero state for each count key, named by `count_states`."""
         for state_name in count_states.values():
             state = self.add_variable(shape, "zeros", name=state_name)
             setattr(self, state_name, state)
@@ -407,13 +406,15 @@ class ThresholdCountMetric(Metric):
         weights = convert_to_tensor(
             sample_weight, dtype=y_pred.dtype, device=y_pred.device
         ).detach()
+        received_shape = tuple(weights.shape)
         # Keras's rule: weights of shape (N,) weight whole samples, both for
         # predictions of shape (N,) and (N, C).
         weights = weights.unsqueeze(-1)
         _, weights = squeeze_or_expand_to_same_rank(
             y_true, weights, expand_rank_1=False
         )
-        return y_true, y_pred, _broadcast(weights, y_pred, "sample_weight")
+        weights = _broadcast(weights, y_pred, "sample_weight", received_shape)
+        return y_true, y_pred, weights
 
     def _exceeded_thresholds(self, y_pred: torch.Tensor) -> torch.Tensor:
         return exceeded_threshold_counts(
@@ -447,14 +448,20 @@ def _broadcast(
     weights: torch.Tensor,
     y_pred: torch.Tensor,
     argument: str,
+    received_shape: tuple[int, ...] | None = None,
 ) -> torch.Tensor:
-    """Broadcast `weights` to the shape of `y_pred`, or raise ValueError."""
+    """Broadcast `weights` to the shape of `y_pred`, or raise ValueError.
+
+    `received_shape` is the shape the caller passed, for the message.
+    """
     try:
         return torch.broadcast_to(weights, y_pred.shape)
     except RuntimeError:
+        shape = received_shape or tuple(weights.shape)
         raise ValueError(
-            f"`{argument}` of shape {tuple(weights.shape)} does not "
-            f"broadcast to the shape of `y_pred`, {tuple(y_pred.shape)}."
+            f"`{argument}` of shape {shape} does not broadcast to the "
+            f"shape of `y_pred`, {tuple(y_pred.shape)}. Pass one weight "
+            "per sample, or weights of the shape of `y_pred`."
         ) from None
 
 
@@ -478,7 +485,7 @@ def _select_class(
             f"`y_pred`. Received: class_id={class_id}."
         )
     # Weights were broadcast to y_pred's shape, so a per-class weight
-    # array selects its column too (Keras 3.15 raises for one).
+    # array selects its column too. Keras 3.15 raises for such weights.
     return (
         y_true[..., class_id, None],
         y_pred[..., class_id, None],

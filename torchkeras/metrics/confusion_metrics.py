@@ -195,7 +195,7 @@ class _PrecisionOrRecall(utils.ThresholdCountMetric):
         return {"top_k": self.top_k, "class_id": self.class_id}
 
     def result(self) -> torch.Tensor:
-        """Return the value: a scalar for one threshold, else one each."""
+        """Return the value: a scalar for one threshold, else one per threshold."""
         true_positives = self.true_positives
         other = getattr(self, self._other_state)
         value = utils.divide_no_nan(true_positives, true_positives + other)
@@ -614,7 +614,7 @@ class AUC(utils.ThresholdCountMetric):
             `multi_label=True` they weight the average of the per-label
             areas, otherwise they weight each label's entries in the
             counts.
-        from_logits: Whether `y_pred` holds logits, passed through a
+        from_logits: Whether `y_pred` contains logits, passed through a
             sigmoid before thresholding.
 
     Example:
