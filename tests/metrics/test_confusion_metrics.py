@@ -85,6 +85,12 @@ CASES = [
         {"class_id": 2, "thresholds": 0.4},
         "multi",
     ),
+    (
+        "precision_uneven_out_of_range",
+        "Precision",
+        {"thresholds": [0.9, 0.2]},
+        "out_of_range",
+    ),
     ("recall_rank1", "Recall", {}, "binary_rank1"),
     ("recall_top_1", "Recall", {"top_k": 1, "thresholds": [0.5]}, "multi"),
     ("recall_class", "Recall", {"class_id": 0}, "multi"),
@@ -318,6 +324,15 @@ def test_class_id_selects_per_class_weights():
     ours.update_state(y_true, y_pred, sample_weight=weights)
     theirs.update_state(y_true[:, 2], y_pred[:, 2], sample_weight=weights[:, 2])
     _assert_close(ours.result(), theirs.result())
+
+
+def test_tuple_thresholds_equal_list():
+    # Keras 3.15 raises TypeError for a tuple of thresholds.
+    rng = np.random.default_rng(16)
+    y_true, y_pred = _batch("binary", rng)
+    from_tuple = metrics.Precision(thresholds=(0.3, 0.6))
+    from_list = metrics.Precision(thresholds=[0.3, 0.6])
+    assert torch.equal(from_tuple(y_true, y_pred), from_list(y_true, y_pred))
 
 
 def test_negative_class_id_matches_keras():
