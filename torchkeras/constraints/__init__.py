@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
 
+from torchkeras.config import epsilon
 from torchkeras.utils.lookup import lookup
+from torchkeras.utils.naming import to_snake_case
 
 __all__ = [
     "Constraint",
@@ -18,8 +21,6 @@ __all__ = [
     "get",
     "serialize",
 ]
-
-_EPSILON = 1e-7
 
 
 class Constraint:
@@ -52,7 +53,7 @@ class MaxNorm(Constraint):
     def __call__(self, w):
         norms = _norms(w, self.axis)
         desired = torch.clamp(norms, 0, self.max_value)
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (epsilon() + norms))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
@@ -72,7 +73,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return w / (_EPSILON + _norms(w, self.axis))
+        return w / (epsilon() + _norms(w, self.axis))
 
     def get_config(self):
         return {"axis": self.axis}
@@ -91,7 +92,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis)
         clipped = torch.clamp(norms, self.min_value, self.max_value)
         desired = self.rate * clipped + (1 - self.rate) * norms
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (epsilon() + norms))
 
     def get_config(self):
         return {
@@ -103,18 +104,11 @@ class MinMaxNorm(Constraint):
 
 
 _CLASSES = {
-    "Constraint": Constraint,
-    "MaxNorm": MaxNorm,
-    "MinMaxNorm": MinMaxNorm,
-    "NonNeg": NonNeg,
-    "UnitNorm": UnitNorm,
+    cls.__name__: cls
+    for cls in (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
 }
-_ALIASES = {
-    "max_norm": MaxNorm,
-    "min_max_norm": MinMaxNorm,
-    "non_neg": NonNeg,
-    "unit_norm": UnitNorm,
-}
+# As in Keras, each class name also works in snake case ("max_norm").
+_ALIASES = {to_snake_case(name): cls for name, cls in _CLASSES.items()}
 
 
 def serialize(constraint: Constraint) -> dict[str, Any]:
@@ -134,13 +128,18 @@ def deserialize(config: dict[str, Any]) -> Constraint:
 
 
 def get(identifier: Any):
-    """Return a constraint from a name, config dict or callable."""
+    """Return a constraint from a name, config dict or callable.
+
+    A class, such as `MaxNorm`, is instantiated with its default arguments.
+    """
     if identifier is None:
         return None
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
         return lookup(identifier, {**_ALIASES, **_CLASSES}, "constraint")()
+    if inspect.isclass(identifier):
+        return identifier()
     if callable(identifier):
         return identifier
     raise TypeError(
