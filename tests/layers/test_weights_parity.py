@@ -182,11 +182,6 @@ def test_unfrozen_layer_weight_lists_match_keras(case):
         assert weight.requires_grad == (id(weight) in trainable_ids)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Layer.trainable = False leaves each weight's own `trainable` "
-    "flag True; Keras 3 sets it to False on the layer's trainable weights",
-)
 def test_frozen_layer_weight_flags_match_keras():
     ours, theirs = _layer_pair("Dense", {"units": 3}, (2, 4))
     ours.trainable = False

@@ -182,12 +182,6 @@ def test_all_regularizers_with_adam_match_keras(model_name):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Layer(activity_regularizer=...) keeps a regularizer class "
-    "uninstantiated, so calling the layer builds a regularizer from the "
-    "output tensor instead of a penalty; Keras instantiates the class",
-)
 def test_activity_regularizer_class_matches_keras():
     def build(module):
         return _dense_model(module, activity_regularizer=module.regularizers.L2)
@@ -353,12 +347,6 @@ def test_model_losses_values_match_keras():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Layer.losses interleaves each layer's call losses with its "
-    "weight penalties; Keras lists every call loss (add_loss, activity) "
-    "first, then the weight penalties",
-)
 def test_model_losses_order_matches_keras():
     ours, theirs = _twin_models(_many_losses_model)
     x, _ = _data((3,), 2)
@@ -367,11 +355,6 @@ def test_model_losses_order_matches_keras():
     np.testing.assert_allclose(_losses_of(ours), _losses_of(theirs), atol=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Layer.losses includes the weight penalties of frozen layers; "
-    "Keras only regularizes trainable weights",
-)
 def test_frozen_layer_penalty_left_out():
     ours, theirs = _twin_models(_many_losses_model)
     ours.layers[0].trainable = False
@@ -384,11 +367,6 @@ def test_frozen_layer_penalty_left_out():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit adds the weight penalties of frozen layers to the loss; "
-    "Keras only regularizes trainable weights",
-)
 def test_frozen_layer_penalty_left_out_of_fit():
     ours, theirs = _twin_models(_many_losses_model)
     ours.layers[0].trainable = False
@@ -457,11 +435,6 @@ def _counting_constraint(module):
     return CountCalls()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit applies each constraint twice per step: once in "
-    "Optimizer.apply and again in the trainer's train step",
-)
 def test_constraint_applied_once_per_step():
     x, y = _data((4,), 2)
     calls = []
@@ -475,12 +448,6 @@ def test_constraint_applied_once_per_step():
     assert calls[0] == calls[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit applies each constraint twice per step, which changes the "
-    "result of a constraint that is not idempotent, such as MinMaxNorm "
-    "with rate < 1",
-)
 @pytest.mark.parametrize("model_name", list(MODELS))
 def test_partial_rate_min_max_norm_matches_keras(model_name):
     build, input_shape = MODELS[model_name]

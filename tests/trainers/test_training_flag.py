@@ -271,12 +271,6 @@ def test_recorded_training_false_wins_over_fit():
     assert theirs == [True] * 2 * STEPS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Layer.__call__ passes the layer's torch mode (False) when no "
-    "training value is given, so a `call(..., training=True)` default, as "
-    "in Keras's augmentation layers, is ignored; Keras uses the default",
-)
 def test_call_default_training_true_matches_keras():
     received = []
     for module in (torchkeras, keras):

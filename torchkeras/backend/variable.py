@@ -37,6 +37,9 @@ class Variable(torch.nn.Parameter):
         variable._name = name
         variable._path = path or name
         variable._trainable = trainable
+        # Whether the weight was created trainable; the layer's `trainable`
+        # setter changes only such weights.
+        variable._created_trainable = trainable
         variable.regularizer = regularizer
         variable.constraint = constraint
         variable.aggregation = aggregation
@@ -112,13 +115,21 @@ class Variable(torch.nn.Parameter):
             overwrite_with_gradient=self.overwrite_with_gradient,
         )
         copy.requires_grad_(self.requires_grad)
+        copy._created_trainable = self._created_trainable
         memo[id(self)] = copy
         return copy
 
     def __reduce_ex__(self, protocol):
         return (
             _rebuild_variable,
-            (self.data, self.requires_grad, self._trainable, self._name, self._path),
+            (
+                self.data,
+                self.requires_grad,
+                self._trainable,
+                self._name,
+                self._path,
+                self._created_trainable,
+            ),
         )
 
     def __repr__(self) -> str:
@@ -129,7 +140,9 @@ class Variable(torch.nn.Parameter):
         )
 
 
-def _rebuild_variable(data, requires_grad, trainable, name, path):
+def _rebuild_variable(data, requires_grad, trainable, name, path, created_trainable=None):
     variable = Variable(data, trainable=trainable, name=name, path=path)
+    if created_trainable is not None:
+        variable._created_trainable = created_trainable
     variable.requires_grad_(requires_grad)
     return variable

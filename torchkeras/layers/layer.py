@@ -133,6 +133,12 @@ class Layer(torch.nn.Module):
             for p in call_parameters.values()
         )
         cls._call_accepts_training = accepts_any or "training" in call_parameters
+        # Keras uses a `training=True` signature default (augmentation
+        # layers) when nothing else sets the value.
+        training_parameter = call_parameters.get("training")
+        cls._call_training_default = (
+            training_parameter is not None and training_parameter.default is True
+        )
         cls._call_accepts_mask = accepts_any or "mask" in call_parameters
 
     def __init__(
@@ -295,7 +301,9 @@ class Layer(torch.nn.Module):
             aggregation=aggregation,
             overwrite_with_gradient=overwrite_with_gradient,
         )
-        variable.requires_grad_(trainable and self._trainable and dtype.is_floating_point)
+        variable._created_trainable = trainable
+        variable._trainable = trainable and self._trainable
+        variable.requires_grad_(variable._trainable and dtype.is_floating_point)
         self.register_parameter(self._free_parameter_name(name), variable)
         self._variables.append(variable)
         return variable
@@ -440,7 +448,11 @@ class Layer(torch.nn.Module):
         value = bool(value)
         self._trainable = value
         for variable in self._variables:
-            variable.requires_grad_(value and variable.trainable)
+            # As in Keras, weights created trainable follow the layer, and
+            # the others (moving statistics) stay non-trainable.
+            if variable._created_trainable:
+                variable._trainable = value
+            variable.requires_grad_(variable._trainable and variable.is_floating_point())
         for module in self._sublayers():
             if isinstance(module, Layer):
                 module.trainable = value
@@ -515,12 +527,16 @@ class Layer(torch.nn.Module):
 
     @property
     def losses(self) -> list[torch.Tensor]:
-        """Losses added during the last call, plus weight regularization."""
-        result = []
-        for layer in self._layers_recursive():
-            result.extend(layer._losses)
+        """Losses added during the last call, then penalties of trainable weights.
+
+        As in Keras, every layer's call losses come first, and frozen
+        weights are not penalized.
+        """
+        layers = self._layers_recursive()
+        result = [loss for layer in layers for loss in layer._losses]
+        for layer in layers:
             for variable in layer._variables:
-                if variable.regularizer is not None:
+                if variable.regularizer is not None and variable.requires_grad:
                     result.append(variable.regularizer(variable))
         return result
 
@@ -572,9 +588,10 @@ class Layer(torch.nn.Module):
         training = kwargs.get("training")
         if training is None:
             if self._call_accepts_training:
-                kwargs["training"] = (
-                    self.training if outer_training is None else outer_training
-                )
+                if outer_training is not None:
+                    kwargs["training"] = outer_training
+                else:
+                    kwargs["training"] = self.training or self._call_training_default
             elif "training" in kwargs:
                 del kwargs["training"]
         else:
@@ -935,8 +952,8 @@ def _dtype_policy_config(name: str) -> dict[str, Any]:
 
 def _get_regularizer(identifier):
     """Return a regularizer callable from an object, name or None."""
-    if identifier is None or callable(identifier) and not isinstance(identifier, str):
-        return identifier
+    if identifier is None:
+        return None
     from torchkeras import regularizers
 
     return regularizers.get(identifier)
@@ -944,3 +961,4 @@ def _get_regularizer(identifier):
 
 Layer._call_accepts_training = True
 Layer._call_accepts_mask = True
+Layer._call_training_default = False

@@ -518,9 +518,8 @@ class Trainer:
             if self._constrained_variables:
                 self._apply_constraints()
         elif variables:
+            # The optimizer applies weight constraints itself, as Keras's does.
             self.optimizer.apply([v.grad for v in variables], variables)
-            if self._constrained_variables:
-                self._apply_constraints()
         if y is not None:
             if isinstance(y_pred, torch.Tensor):
                 y_pred = y_pred.detach()
@@ -539,8 +538,9 @@ class Trainer:
         constrained = [
             v for v in variables if getattr(v, "constraint", None) is not None
         ]
+        # Keras penalizes trainable weights only.
         regularized = [
-            v for v in self.weights if getattr(v, "regularizer", None) is not None
+            v for v in variables if getattr(v, "regularizer", None) is not None
         ]
         object.__setattr__(self, "_train_variables", variables)
         object.__setattr__(self, "_constrained_variables", constrained)
@@ -559,7 +559,7 @@ class Trainer:
 
     def _run_test_step(self, data) -> None:
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
-        y_pred = self(x)
+        y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
         if y is not None:
@@ -568,7 +568,7 @@ class Trainer:
     def predict_step(self, data):
         """Return the model's outputs for one batch."""
         x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
-        return self(x)
+        return self(x, training=False)
 
     # ------------------------------------------------------------------
     # Mode handling
