@@ -99,3 +99,27 @@ def test_state_dict_keys_identical_across_processes():
     ]
     assert outputs[0] == outputs[1]
     assert "layers.1.kernel" in outputs[0]
+
+
+def test_graph_built_inside_subclass_init_like_keras():
+    def build(module):
+        class Graph(module.Model):
+            def __init__(self):
+                inputs = module.Input((5,))
+                outputs = module.layers.Dense(2)(module.layers.Dense(4, activation="relu")(inputs))
+                super().__init__(inputs, outputs, name="graph")
+
+            def describe(self):
+                return "custom method"
+
+        return Graph()
+
+    ours, theirs = build(torchkeras), build(keras)
+    assert ours.name == "graph"
+    assert ours.describe() == "custom method"
+    assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in theirs.layers]
+    ours.set_weights(theirs.get_weights())
+    x = np.random.rand(3, 5).astype("float32")
+    np.testing.assert_allclose(
+        ours(x).detach().numpy(), keras.ops.convert_to_numpy(theirs(x)), atol=1e-6
+    )

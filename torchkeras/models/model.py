@@ -49,6 +49,15 @@ class Model(Trainer, Layer):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        from torchkeras.models.functional import Functional
+
+        if not isinstance(self, Functional) and _is_graph_call(args, kwargs):
+            # A subclass whose `__init__` builds a graph and then calls
+            # `super().__init__(inputs, outputs)`, as Keras allows: it
+            # becomes a functional model that keeps the subclass's methods.
+            self.__class__ = _functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         base = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
         if args or kwargs:
             raise TypeError(
