@@ -36,6 +36,8 @@ from torchkeras.metrics.confusion_metrics import SensitivityAtSpecificity
 from torchkeras.metrics.confusion_metrics import SpecificityAtSensitivity
 from torchkeras.metrics.confusion_metrics import TrueNegatives
 from torchkeras.metrics.confusion_metrics import TruePositives
+from torchkeras.metrics.f_score_metrics import F1Score
+from torchkeras.metrics.f_score_metrics import FBetaScore
 from torchkeras.metrics.metric import Metric
 from torchkeras.metrics.probabilistic_metrics import BinaryCrossentropy
 from torchkeras.metrics.probabilistic_metrics import CategoricalCrossentropy
@@ -60,6 +62,8 @@ __all__ = [
     "BinaryCrossentropy",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "F1Score",
+    "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Mean",
@@ -110,6 +114,8 @@ _CLASSES = {
         BinaryCrossentropy,
         CategoricalAccuracy,
         CategoricalCrossentropy,
+        F1Score,
+        FBetaScore,
         FalseNegatives,
         FalsePositives,
         Mean,
