@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from torchkeras.losses.hinge_losses import CategoricalHinge
+from torchkeras.losses.hinge_losses import Hinge
+from torchkeras.losses.hinge_losses import SquaredHinge
+from torchkeras.losses.hinge_losses import categorical_hinge
+from torchkeras.losses.hinge_losses import hinge
+from torchkeras.losses.hinge_losses import squared_hinge
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.losses import LOSS_FUNCTIONS
 from torchkeras.losses.losses import BinaryCrossentropy
@@ -25,30 +31,52 @@ from torchkeras.losses.losses import mean_squared_error
 from torchkeras.losses.losses import mean_squared_logarithmic_error
 from torchkeras.losses.losses import serialize_function
 from torchkeras.losses.losses import sparse_categorical_crossentropy
+from torchkeras.losses.probabilistic_losses import KLDivergence
+from torchkeras.losses.probabilistic_losses import Poisson
+from torchkeras.losses.probabilistic_losses import kl_divergence
+from torchkeras.losses.probabilistic_losses import poisson
+from torchkeras.losses.regression_losses import CosineSimilarity
+from torchkeras.losses.regression_losses import LogCosh
+from torchkeras.losses.regression_losses import cosine_similarity
+from torchkeras.losses.regression_losses import log_cosh
 from torchkeras.utils.lookup import lookup
 
 __all__ = [
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
     "Huber",
+    "KLDivergence",
+    "LogCosh",
     "Loss",
     "LossFunctionWrapper",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
+    "Poisson",
     "SparseCategoricalCrossentropy",
+    "SquaredHinge",
     "binary_crossentropy",
     "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
     "deserialize",
     "get",
+    "hinge",
     "huber",
+    "kl_divergence",
+    "log_cosh",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "poisson",
     "serialize",
     "sparse_categorical_crossentropy",
+    "squared_hinge",
 ]
 
 _CLASSES = {
@@ -56,14 +84,21 @@ _CLASSES = {
     for cls in (
         BinaryCrossentropy,
         CategoricalCrossentropy,
+        CategoricalHinge,
+        CosineSimilarity,
+        Hinge,
         Huber,
+        KLDivergence,
+        LogCosh,
         Loss,
         LossFunctionWrapper,
         MeanAbsoluteError,
         MeanAbsolutePercentageError,
         MeanSquaredError,
         MeanSquaredLogarithmicError,
+        Poisson,
         SparseCategoricalCrossentropy,
+        SquaredHinge,
     )
 }
 # Keras's short names. Like Keras, they resolve to functions, and
@@ -71,6 +106,8 @@ _CLASSES = {
 _ALIASES = {
     "bce": binary_crossentropy,
     "BCE": binary_crossentropy,
+    "kld": kl_divergence,
+    "KLD": kl_divergence,
     "mae": mean_absolute_error,
     "MAE": mean_absolute_error,
     "mape": mean_absolute_percentage_error,

@@ -1,0 +1,259 @@
+"""Divergence, hinge, focal and segmentation losses against Keras 3."""
+
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from torchkeras import losses  # noqa: E402
+
+REDUCTIONS = [
+    "sum_over_batch_size",
+    "sum",
+    "mean",
+    "mean_with_sample_weight",
+    "none",
+    None,
+]
+SHAPES = [(8, 3), (2, 3, 4), (6, 1)]
+
+
+def _data(kind, shape, seed=0):
+    """Return float32 `(y_true, y_pred)` arrays of `shape` for one kind."""
+    rng = np.random.default_rng(seed)
+    if kind == "regression":
+        y_true, y_pred = rng.normal(size=shape), rng.normal(size=shape)
+    elif kind == "distribution":
+        y_true = rng.uniform(0, 1, size=shape)
+        y_pred = rng.uniform(0, 1, size=shape)
+        y_true /= y_true.sum(axis=-1, keepdims=True)
+        y_pred /= y_pred.sum(axis=-1, keepdims=True)
+    elif kind == "counts":
+        y_true = rng.integers(0, 5, size=shape)
+        y_pred = rng.uniform(0.1, 4, size=shape)
+    elif kind == "binary":
+        y_true = rng.integers(0, 2, size=shape)
+        y_pred = rng.uniform(0, 1, size=shape)
+    elif kind == "signed":
+        y_true = rng.choice([-1.0, 1.0], size=shape)
+        y_pred = rng.normal(size=shape)
+    elif kind == "logits":
+        y_true = rng.integers(0, 2, size=shape)
+        y_pred = rng.normal(scale=3, size=shape)
+    elif kind == "onehot":
+        y_true = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+        y_pred = rng.uniform(0.01, 1, size=shape)
+    elif kind == "onehot_logits":
+        y_true = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+        y_pred = rng.normal(scale=3, size=shape)
+    else:
+        raise AssertionError(kind)
+    return np.float32(y_true), np.float32(y_pred)
+
+
+CASES = [
+    ("kld", "KLDivergence", {}, "distribution"),
+    ("poisson", "Poisson", {}, "counts"),
+    ("log_cosh", "LogCosh", {}, "regression"),
+    ("cosine", "CosineSimilarity", {}, "regression"),
+    ("cosine_axis0", "CosineSimilarity", {"axis": 0}, "regression"),
+    ("hinge_binary", "Hinge", {}, "binary"),
+    ("hinge_signed", "Hinge", {}, "signed"),
+    ("squared_hinge_binary", "SquaredHinge", {}, "binary"),
+    ("squared_hinge_signed", "SquaredHinge", {}, "signed"),
+    ("categorical_hinge", "CategoricalHinge", {}, "onehot"),
+]
+
+
+def _assert_close(ours, theirs):
+    ours = ours.detach().numpy()
+    theirs = theirs.detach().cpu().numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def _skip_unsupported(kind, shape):
+    if kind.startswith("onehot") and shape[-1] == 1:
+        pytest.skip("one-hot targets need more than one class")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS, ids=str)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize(
+    "case_id, class_name, kwargs, kind", CASES, ids=[c[0] for c in CASES]
+)
+def test_loss_matches_keras(
+    case_id, class_name, kwargs, kind, shape, reduction
+):
+    _skip_unsupported(kind, shape)
+    y_true, y_pred = _data(kind, shape)
+    ours = getattr(losses, class_name)(reduction=reduction, **kwargs)
+    theirs = getattr(keras.losses, class_name)(reduction=reduction, **kwargs)
+    _assert_close(ours(y_true, y_pred), theirs(y_true, y_pred))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS, ids=str)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize(
+    "case_id, class_name, kwargs, kind", CASES, ids=[c[0] for c in CASES]
+)
+def test_weighted_loss_matches_keras(
+    case_id, class_name, kwargs, kind, shape, reduction
+):
+    _skip_unsupported(kind, shape)
+    y_true, y_pred = _data(kind, shape, seed=1)
+    ours = getattr(losses, class_name)(reduction=reduction, **kwargs)
+    theirs = getattr(keras.losses, class_name)(reduction=reduction, **kwargs)
+    # One weight per per-sample loss, the first of them zero.
+    per_sample = getattr(keras.losses, class_name)(reduction=None, **kwargs)
+    weight_shape = tuple(per_sample(y_true, y_pred).shape)
+    weights = np.random.default_rng(2).uniform(0, 2, size=weight_shape)
+    weights = np.float32(weights)
+    weights.reshape(-1)[0] = 0.0
+    expected = theirs(y_true, y_pred, sample_weight=weights)
+    _assert_close(ours(y_true, y_pred, sample_weight=weights), expected)
+
+
+FUNCTIONS = [
+    ("kl_divergence", {}, "distribution"),
+    ("poisson", {}, "counts"),
+    ("log_cosh", {}, "regression"),
+    ("cosine_similarity", {}, "regression"),
+    ("cosine_similarity", {"axis": 1}, "regression"),
+    ("hinge", {}, "binary"),
+    ("hinge", {}, "signed"),
+    ("squared_hinge", {}, "binary"),
+    ("categorical_hinge", {}, "onehot"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, kind",
+    FUNCTIONS,
+    ids=[f"{f[0]}-{f[2]}-{f[1]}" for f in FUNCTIONS],
+)
+def test_loss_function_matches_keras(name, kwargs, kind):
+    y_true, y_pred = _data(kind, (2, 3, 4), seed=3)
+    y_true, y_pred = torch.from_numpy(y_true), torch.from_numpy(y_pred)
+    ours = getattr(losses, name)(y_true, y_pred, **kwargs)
+    _assert_close(ours, getattr(keras.losses, name)(y_true, y_pred, **kwargs))
+
+
+NAMES = [
+    "KLDivergence",
+    "Poisson",
+    "LogCosh",
+    "CosineSimilarity",
+    "Hinge",
+    "SquaredHinge",
+    "CategoricalHinge",
+]
+STRINGS = [
+    "kl_divergence",
+    "kld",
+    "KLD",
+    "poisson",
+    "log_cosh",
+    "cosine_similarity",
+    "hinge",
+    "squared_hinge",
+    "categorical_hinge",
+]
+
+
+@pytest.mark.parametrize("name", STRINGS)
+def test_get_string_matches_keras(name):
+    theirs = keras.losses.get(name)
+    ours = losses.get(name)
+    assert ours.__name__ == theirs.__name__
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_get_class_name_returns_instance(name):
+    ours = losses.get(name)
+    assert type(ours).__name__ == name
+    assert ours.name == keras.losses.get(name).name
+
+
+def test_logcosh_string_is_rejected_as_in_keras():
+    with pytest.raises(ValueError):
+        keras.losses.get("logcosh")
+    with pytest.raises(ValueError, match="logcosh"):
+        losses.get("logcosh")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_keys_match_keras(name):
+    ours = getattr(losses, name)().get_config()
+    theirs = getattr(keras.losses, name)().get_config()
+    extra = {"axis"} if name == "CosineSimilarity" else set()
+    assert set(ours) == set(theirs) | extra
+    assert ours["name"] == theirs["name"]
+    assert ours["reduction"] == theirs["reduction"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_serialize_round_trip(name):
+    loss = getattr(losses, name)(reduction="sum", name="custom")
+    restored = losses.deserialize(losses.serialize(loss))
+    assert type(restored) is type(loss)
+    assert restored.get_config() == loss.get_config()
+
+
+def test_cosine_similarity_axis_survives_config():
+    loss = losses.CosineSimilarity(axis=0)
+    assert losses.CosineSimilarity.from_config(loss.get_config()).axis == 0
+
+
+def test_wrapped_function_round_trip():
+    loss = losses.LossFunctionWrapper(losses.kl_divergence)
+    restored = losses.LossFunctionWrapper.from_config(loss.get_config())
+    assert restored.fn is losses.kl_divergence
+
+
+def test_hinge_keeps_labels_outside_zero_one():
+    # A 2 among the labels means the batch is not binary, so 0 stays 0.
+    y_true = torch.tensor([[0.0, 2.0]])
+    y_pred = torch.tensor([[0.5, 0.25]])
+    ours = losses.hinge(y_true, y_pred)
+    _assert_close(ours, keras.losses.hinge(y_true, y_pred))
+
+
+def test_cosine_similarity_zero_vector_has_finite_gradient():
+    y_pred = torch.zeros(2, 3, requires_grad=True)
+    loss = losses.CosineSimilarity()(torch.ones(2, 3), y_pred)
+    loss.backward()
+    assert loss.item() == 0.0
+    assert torch.isfinite(y_pred.grad).all()
+
+
+def test_log_cosh_large_error_is_finite():
+    loss = losses.log_cosh([[0.0]], [[1000.0]])
+    assert torch.isfinite(loss).all()
+    np.testing.assert_allclose(loss.numpy(), [1000.0 - np.log(2.0)])
+
+
+@pytest.mark.parametrize(
+    "name, class_name",
+    [
+        ("kl_divergence", "KLDivergence"),
+        ("poisson", "Poisson"),
+        ("log_cosh", "LogCosh"),
+        ("cosine_similarity", "CosineSimilarity"),
+        ("hinge", "Hinge"),
+        ("squared_hinge", "SquaredHinge"),
+        ("categorical_hinge", "CategoricalHinge"),
+    ],
+)
+def test_incompatible_shapes_raise(name, class_name):
+    y_true = np.zeros((4, 3), dtype="float32")
+    y_pred = np.zeros((4, 5), dtype="float32")
+    match = rf"`{name}`.*y_true.shape=\(4, 3\).*y_pred.shape=\(4, 5\)"
+    with pytest.raises(ValueError, match=match):
+        getattr(losses, name)(y_true, y_pred)
+    with pytest.raises(ValueError, match=match):
+        getattr(losses, class_name)()(y_true, y_pred)
