@@ -66,6 +66,32 @@ CASES = [
     ("squared_hinge_binary", "SquaredHinge", {}, "binary"),
     ("squared_hinge_signed", "SquaredHinge", {}, "signed"),
     ("categorical_hinge", "CategoricalHinge", {}, "onehot"),
+    ("bfce", "BinaryFocalCrossentropy", {}, "binary"),
+    (
+        "bfce_balanced_logits",
+        "BinaryFocalCrossentropy",
+        {"apply_class_balancing": True, "alpha": 0.4, "from_logits": True},
+        "logits",
+    ),
+    (
+        "bfce_smooth_gamma",
+        "BinaryFocalCrossentropy",
+        {"gamma": 0.5, "label_smoothing": 0.2},
+        "binary",
+    ),
+    ("cfce", "CategoricalFocalCrossentropy", {}, "onehot"),
+    (
+        "cfce_logits",
+        "CategoricalFocalCrossentropy",
+        {"alpha": 0.5, "gamma": 1.0, "from_logits": True},
+        "onehot_logits",
+    ),
+    (
+        "cfce_smooth",
+        "CategoricalFocalCrossentropy",
+        {"label_smoothing": 0.1},
+        "onehot",
+    ),
 ]
 
 
@@ -128,6 +154,19 @@ FUNCTIONS = [
     ("hinge", {}, "signed"),
     ("squared_hinge", {}, "binary"),
     ("categorical_hinge", {}, "onehot"),
+    ("binary_focal_crossentropy", {"axis": 1}, "binary"),
+    (
+        "binary_focal_crossentropy",
+        {"from_logits": True, "apply_class_balancing": True},
+        "logits",
+    ),
+    ("categorical_focal_crossentropy", {"gamma": 3.0}, "onehot"),
+    ("categorical_focal_crossentropy", {"axis": 1}, "onehot"),
+    (
+        "categorical_focal_crossentropy",
+        {"from_logits": True, "label_smoothing": 0.1},
+        "onehot_logits",
+    ),
 ]
 
 
@@ -151,6 +190,8 @@ NAMES = [
     "Hinge",
     "SquaredHinge",
     "CategoricalHinge",
+    "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy",
 ]
 STRINGS = [
     "kl_divergence",
@@ -162,6 +203,8 @@ STRINGS = [
     "hinge",
     "squared_hinge",
     "categorical_hinge",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
 ]
 
 
@@ -247,6 +290,8 @@ def test_log_cosh_large_error_is_finite():
         ("hinge", "Hinge"),
         ("squared_hinge", "SquaredHinge"),
         ("categorical_hinge", "CategoricalHinge"),
+        ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
+        ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"),
     ],
 )
 def test_incompatible_shapes_raise(name, class_name):
@@ -257,3 +302,26 @@ def test_incompatible_shapes_raise(name, class_name):
         getattr(losses, name)(y_true, y_pred)
     with pytest.raises(ValueError, match=match):
         getattr(losses, class_name)()(y_true, y_pred)
+
+
+def test_focal_config_round_trip_keeps_options():
+    loss = losses.BinaryFocalCrossentropy(
+        apply_class_balancing=True, alpha=0.4, gamma=1.5, from_logits=True
+    )
+    restored = losses.BinaryFocalCrossentropy.from_config(loss.get_config())
+    assert restored.apply_class_balancing is True
+    assert restored.alpha == 0.4
+    assert restored.gamma == 1.5
+    assert restored.from_logits is True
+
+
+def test_categorical_focal_one_class_warns():
+    with pytest.warns(UserWarning, match="num_classes > 1"):
+        losses.categorical_focal_crossentropy([[1.0]], [[1.0]])
+
+
+def test_categorical_focal_bool_axis_raises():
+    with pytest.raises(TypeError, match="axis=True"):
+        losses.categorical_focal_crossentropy(
+            [[1.0, 0.0]], [[0.5, 0.5]], axis=True
+        )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from torchkeras.losses.focal_losses import BinaryFocalCrossentropy
+from torchkeras.losses.focal_losses import CategoricalFocalCrossentropy
+from torchkeras.losses.focal_losses import binary_focal_crossentropy
+from torchkeras.losses.focal_losses import categorical_focal_crossentropy
 from torchkeras.losses.hinge_losses import CategoricalHinge
 from torchkeras.losses.hinge_losses import Hinge
 from torchkeras.losses.hinge_losses import SquaredHinge
@@ -43,7 +47,9 @@ from torchkeras.utils.lookup import lookup
 
 __all__ = [
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
     "Hinge",
@@ -60,7 +66,9 @@ __all__ = [
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
@@ -83,7 +91,9 @@ _CLASSES = {
     cls.__name__: cls
     for cls in (
         BinaryCrossentropy,
+        BinaryFocalCrossentropy,
         CategoricalCrossentropy,
+        CategoricalFocalCrossentropy,
         CategoricalHinge,
         CosineSimilarity,
         Hinge,
