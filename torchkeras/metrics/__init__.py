@@ -38,12 +38,18 @@ from torchkeras.metrics.confusion_metrics import TrueNegatives
 from torchkeras.metrics.confusion_metrics import TruePositives
 from torchkeras.metrics.f_score_metrics import F1Score
 from torchkeras.metrics.f_score_metrics import FBetaScore
+from torchkeras.metrics.iou_metrics import BinaryIoU
+from torchkeras.metrics.iou_metrics import IoU
+from torchkeras.metrics.iou_metrics import MeanIoU
+from torchkeras.metrics.iou_metrics import OneHotIoU
+from torchkeras.metrics.iou_metrics import OneHotMeanIoU
 from torchkeras.metrics.metric import Metric
 from torchkeras.metrics.probabilistic_metrics import BinaryCrossentropy
 from torchkeras.metrics.probabilistic_metrics import CategoricalCrossentropy
 from torchkeras.metrics.probabilistic_metrics import (
     SparseCategoricalCrossentropy,
 )
+from torchkeras.metrics.r2_score import R2Score
 from torchkeras.metrics.reduction_metrics import Mean
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
 from torchkeras.metrics.reduction_metrics import Sum
@@ -60,21 +66,27 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
+    "IoU",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
     "Precision",
     "PrecisionAtRecall",
+    "R2Score",
     "Recall",
     "RecallAtPrecision",
     "RootMeanSquaredError",
@@ -112,21 +124,27 @@ _CLASSES = {
         Accuracy,
         BinaryAccuracy,
         BinaryCrossentropy,
+        BinaryIoU,
         CategoricalAccuracy,
         CategoricalCrossentropy,
         F1Score,
         FBetaScore,
         FalseNegatives,
         FalsePositives,
+        IoU,
         Mean,
         MeanAbsoluteError,
         MeanAbsolutePercentageError,
+        MeanIoU,
         MeanMetricWrapper,
         MeanSquaredError,
         MeanSquaredLogarithmicError,
         Metric,
+        OneHotIoU,
+        OneHotMeanIoU,
         Precision,
         PrecisionAtRecall,
+        R2Score,
         Recall,
         RecallAtPrecision,
         RootMeanSquaredError,
