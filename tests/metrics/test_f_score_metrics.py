@@ -53,17 +53,32 @@ def _run_sequence(ours, theirs, batches, weights):
 CASES = [
     ("f1_default", "F1Score", {}, "onehot"),
     ("f1_micro", "F1Score", {"average": "micro"}, "onehot"),
-    ("f1_macro_threshold", "F1Score", {"average": "macro", "threshold": 0.5},
-     "multilabel"),
-    ("f1_weighted", "F1Score", {"average": "weighted", "threshold": 0.3},
-     "multilabel"),
+    (
+        "f1_macro_threshold",
+        "F1Score",
+        {"average": "macro", "threshold": 0.5},
+        "multilabel",
+    ),
+    (
+        "f1_weighted",
+        "F1Score",
+        {"average": "weighted", "threshold": 0.3},
+        "multilabel",
+    ),
     ("fbeta_default", "FBetaScore", {}, "onehot"),
-    ("fbeta_beta2", "FBetaScore", {"beta": 2.0, "threshold": 0.6},
-     "multilabel"),
-    ("fbeta_micro", "FBetaScore", {"average": "micro", "beta": 0.5},
-     "onehot"),
-    ("fbeta_weighted", "FBetaScore", {"average": "weighted", "beta": 3.0},
-     "onehot"),
+    (
+        "fbeta_beta2",
+        "FBetaScore",
+        {"beta": 2.0, "threshold": 0.6},
+        "multilabel",
+    ),
+    ("fbeta_micro", "FBetaScore", {"average": "micro", "beta": 0.5}, "onehot"),
+    (
+        "fbeta_weighted",
+        "FBetaScore",
+        {"average": "weighted", "beta": 3.0},
+        "onehot",
+    ),
 ]
 
 

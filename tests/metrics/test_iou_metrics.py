@@ -44,32 +44,79 @@ def _batch(kind, rng):
 
 
 CASES = [
-    ("iou", "IoU", {"num_classes": CLASSES, "target_class_ids": [0, 2]},
-     "sparse"),
-    ("iou_ignore", "IoU", {"num_classes": CLASSES, "target_class_ids": [1, 3],
-                           "ignore_class": 2}, "sparse"),
-    ("iou_float", "IoU", {"num_classes": CLASSES, "target_class_ids": [0, 1],
-                          "dtype": "float32"}, "sparse"),
+    (
+        "iou",
+        "IoU",
+        {"num_classes": CLASSES, "target_class_ids": [0, 2]},
+        "sparse",
+    ),
+    (
+        "iou_ignore",
+        "IoU",
+        {"num_classes": CLASSES, "target_class_ids": [1, 3], "ignore_class": 2},
+        "sparse",
+    ),
+    (
+        "iou_float",
+        "IoU",
+        {
+            "num_classes": CLASSES,
+            "target_class_ids": [0, 1],
+            "dtype": "float32",
+        },
+        "sparse",
+    ),
     ("binary_iou", "BinaryIoU", {}, "binary"),
-    ("binary_iou_one", "BinaryIoU",
-     {"target_class_ids": [1], "threshold": 0.3, "dtype": "float32"},
-     "binary"),
+    (
+        "binary_iou_one",
+        "BinaryIoU",
+        {"target_class_ids": [1], "threshold": 0.3, "dtype": "float32"},
+        "binary",
+    ),
     ("mean_iou", "MeanIoU", {"num_classes": CLASSES}, "sparse"),
-    ("mean_iou_float", "MeanIoU", {"num_classes": CLASSES,
-                                   "dtype": "float32", "ignore_class": 0},
-     "sparse"),
-    ("mean_iou_dense", "MeanIoU", {"num_classes": CLASSES,
-                                   "sparse_y_true": False,
-                                   "sparse_y_pred": False,
-                                   "dtype": "float32"}, "onehot"),
-    ("one_hot_iou", "OneHotIoU", {"num_classes": CLASSES,
-                                  "target_class_ids": [0, 3],
-                                  "dtype": "float32"}, "onehot"),
-    ("one_hot_iou_sparse_pred", "OneHotIoU",
-     {"num_classes": CLASSES, "target_class_ids": [1], "sparse_y_pred": True},
-     "onehot_sparse_pred"),
-    ("one_hot_mean_iou", "OneHotMeanIoU",
-     {"num_classes": CLASSES, "dtype": "float32"}, "onehot"),
+    (
+        "mean_iou_float",
+        "MeanIoU",
+        {"num_classes": CLASSES, "dtype": "float32", "ignore_class": 0},
+        "sparse",
+    ),
+    (
+        "mean_iou_dense",
+        "MeanIoU",
+        {
+            "num_classes": CLASSES,
+            "sparse_y_true": False,
+            "sparse_y_pred": False,
+            "dtype": "float32",
+        },
+        "onehot",
+    ),
+    (
+        "one_hot_iou",
+        "OneHotIoU",
+        {
+            "num_classes": CLASSES,
+            "target_class_ids": [0, 3],
+            "dtype": "float32",
+        },
+        "onehot",
+    ),
+    (
+        "one_hot_iou_sparse_pred",
+        "OneHotIoU",
+        {
+            "num_classes": CLASSES,
+            "target_class_ids": [1],
+            "sparse_y_pred": True,
+        },
+        "onehot_sparse_pred",
+    ),
+    (
+        "one_hot_mean_iou",
+        "OneHotMeanIoU",
+        {"num_classes": CLASSES, "dtype": "float32"},
+        "onehot",
+    ),
 ]
 
 

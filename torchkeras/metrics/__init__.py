@@ -38,6 +38,13 @@ from torchkeras.metrics.confusion_metrics import TrueNegatives
 from torchkeras.metrics.confusion_metrics import TruePositives
 from torchkeras.metrics.f_score_metrics import F1Score
 from torchkeras.metrics.f_score_metrics import FBetaScore
+from torchkeras.metrics.hinge_metrics import CategoricalHinge
+from torchkeras.metrics.hinge_metrics import CosineSimilarity
+from torchkeras.metrics.hinge_metrics import Hinge
+from torchkeras.metrics.hinge_metrics import KLDivergence
+from torchkeras.metrics.hinge_metrics import LogCoshError
+from torchkeras.metrics.hinge_metrics import Poisson
+from torchkeras.metrics.hinge_metrics import SquaredHinge
 from torchkeras.metrics.iou_metrics import BinaryIoU
 from torchkeras.metrics.iou_metrics import IoU
 from torchkeras.metrics.iou_metrics import MeanIoU
@@ -69,11 +76,16 @@ __all__ = [
     "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
+    "Hinge",
     "IoU",
+    "KLDivergence",
+    "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
@@ -84,6 +96,7 @@ __all__ = [
     "Metric",
     "OneHotIoU",
     "OneHotMeanIoU",
+    "Poisson",
     "Precision",
     "PrecisionAtRecall",
     "R2Score",
@@ -95,6 +108,7 @@ __all__ = [
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
     "SpecificityAtSensitivity",
+    "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
     "TrueNegatives",
@@ -127,11 +141,16 @@ _CLASSES = {
         BinaryIoU,
         CategoricalAccuracy,
         CategoricalCrossentropy,
+        CategoricalHinge,
+        CosineSimilarity,
         F1Score,
         FBetaScore,
         FalseNegatives,
         FalsePositives,
+        Hinge,
         IoU,
+        KLDivergence,
+        LogCoshError,
         Mean,
         MeanAbsoluteError,
         MeanAbsolutePercentageError,
@@ -142,6 +161,7 @@ _CLASSES = {
         Metric,
         OneHotIoU,
         OneHotMeanIoU,
+        Poisson,
         Precision,
         PrecisionAtRecall,
         R2Score,
@@ -153,6 +173,7 @@ _CLASSES = {
         SparseCategoricalCrossentropy,
         SparseTopKCategoricalAccuracy,
         SpecificityAtSensitivity,
+        SquaredHinge,
         Sum,
         TopKCategoricalAccuracy,
         TrueNegatives,

@@ -133,9 +133,7 @@ class FBetaScore(Metric):
         )
         beta_squared = self.beta**2
         score = (1 + beta_squared) * (
-            precision
-            * recall
-            / (beta_squared * precision + recall + epsilon)
+            precision * recall / (beta_squared * precision + recall + epsilon)
         )
 
         if self.average == "weighted":
@@ -244,8 +242,10 @@ def _check_arguments(
             f"'weighted'. Received: average={average!r}"
         )
     # Keras accepts only Python floats here, so an int such as 1 is invalid.
+    # Keras raises ValueError for a wrong type too, kept for callers that
+    # catch it.
     if not isinstance(beta, float):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004
             "`beta` must be a Python float. "
             f"Received: beta={beta!r} of type {type(beta).__name__}"
         )
@@ -254,12 +254,11 @@ def _check_arguments(
     if threshold is None:
         return
     if not isinstance(threshold, float):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004
             "`threshold` must be a Python float or None. Received: "
             f"threshold={threshold!r} of type {type(threshold).__name__}"
         )
     if not 0.0 < threshold <= 1.0:
         raise ValueError(
-            "`threshold` must be in (0, 1]. "
-            f"Received: threshold={threshold!r}"
+            f"`threshold` must be in (0, 1]. Received: threshold={threshold!r}"
         )
