@@ -92,6 +92,11 @@ CASES = [
         {"label_smoothing": 0.1},
         "onehot",
     ),
+    ("dice", "Dice", {}, "binary"),
+    ("dice_axis", "Dice", {"axis": -1}, "binary"),
+    ("tversky", "Tversky", {}, "binary"),
+    ("tversky_weighted", "Tversky", {"alpha": 0.3, "beta": 0.7}, "binary"),
+    ("tversky_axis", "Tversky", {"axis": -1, "alpha": 0.8}, "binary"),
 ]
 
 
@@ -167,6 +172,10 @@ FUNCTIONS = [
         {"from_logits": True, "label_smoothing": 0.1},
         "onehot_logits",
     ),
+    ("dice", {}, "binary"),
+    ("dice", {"axis": (1, 2)}, "binary"),
+    ("tversky", {"alpha": 0.2, "beta": 0.8}, "binary"),
+    ("tversky", {"axis": [1, 2]}, "binary"),
 ]
 
 
@@ -192,6 +201,8 @@ NAMES = [
     "CategoricalHinge",
     "BinaryFocalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "Dice",
+    "Tversky",
 ]
 STRINGS = [
     "kl_divergence",
@@ -205,6 +216,8 @@ STRINGS = [
     "categorical_hinge",
     "binary_focal_crossentropy",
     "categorical_focal_crossentropy",
+    "dice",
+    "tversky",
 ]
 
 
@@ -292,6 +305,8 @@ def test_log_cosh_large_error_is_finite():
         ("categorical_hinge", "CategoricalHinge"),
         ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
         ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"),
+        ("dice", "Dice"),
+        ("tversky", "Tversky"),
     ],
 )
 def test_incompatible_shapes_raise(name, class_name):
@@ -325,3 +340,28 @@ def test_categorical_focal_bool_axis_raises():
         losses.categorical_focal_crossentropy(
             [[1.0, 0.0]], [[0.5, 0.5]], axis=True
         )
+
+
+def test_dice_keeps_keras_argument_order():
+    loss = losses.Dice("sum", "overlap", (1, 2))
+    assert loss.reduction == "sum"
+    assert loss.name == "overlap"
+    assert loss.axis == (1, 2)
+
+
+def test_tversky_equals_dice_at_half_weights():
+    y_true, y_pred = _data("binary", (2, 3, 4), seed=7)
+    _assert_close(
+        losses.Tversky()(y_true, y_pred), losses.Dice()(y_true, y_pred)
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS, ids=str)
+def test_dice_batch_value_with_sample_weights(reduction):
+    # With axis=None the loss is one value, which the weights then scale.
+    y_true, y_pred = _data("binary", (8, 3), seed=8)
+    weights = np.float32(np.random.default_rng(9).uniform(0, 2, size=(8,)))
+    ours = losses.Dice(reduction=reduction)
+    theirs = keras.losses.Dice(reduction=reduction)
+    expected = theirs(y_true, y_pred, sample_weight=weights)
+    _assert_close(ours(y_true, y_pred, sample_weight=weights), expected)

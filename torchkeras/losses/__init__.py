@@ -43,6 +43,10 @@ from torchkeras.losses.regression_losses import CosineSimilarity
 from torchkeras.losses.regression_losses import LogCosh
 from torchkeras.losses.regression_losses import cosine_similarity
 from torchkeras.losses.regression_losses import log_cosh
+from torchkeras.losses.segmentation_losses import Dice
+from torchkeras.losses.segmentation_losses import Tversky
+from torchkeras.losses.segmentation_losses import dice
+from torchkeras.losses.segmentation_losses import tversky
 from torchkeras.utils.lookup import lookup
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "CategoricalFocalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLDivergence",
@@ -65,6 +70,7 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
@@ -72,6 +78,7 @@ __all__ = [
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -85,6 +92,7 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]
 
 _CLASSES = {
@@ -96,6 +104,7 @@ _CLASSES = {
         CategoricalFocalCrossentropy,
         CategoricalHinge,
         CosineSimilarity,
+        Dice,
         Hinge,
         Huber,
         KLDivergence,
@@ -109,6 +118,7 @@ _CLASSES = {
         Poisson,
         SparseCategoricalCrossentropy,
         SquaredHinge,
+        Tversky,
     )
 }
 # Keras's short names. Like Keras, they resolve to functions, and
