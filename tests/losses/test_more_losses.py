@@ -365,3 +365,27 @@ def test_dice_batch_value_with_sample_weights(reduction):
     theirs = keras.losses.Dice(reduction=reduction)
     expected = theirs(y_true, y_pred, sample_weight=weights)
     _assert_close(ours(y_true, y_pred, sample_weight=weights), expected)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("label", [5, -1], ids=["too_large", "negative"])
+def test_sparse_crossentropy_class_id_out_of_range(label, from_logits):
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    y_pred = np.full((2, 4, 3), 0.5, dtype="float32")
+    y_true = np.zeros((2, 4), dtype="int64")
+    y_true[1, 2] = label
+    match = (
+        r"`sparse_categorical_crossentropy`.*\[0, 3\).*"
+        r"y_pred.shape\[axis\]=3.*y_pred.shape=\(2, 4, 3\).*"
+        rf"Target {label} is out of bounds"
+    )
+    with pytest.raises(ValueError, match=match):
+        loss(y_true, y_pred)
+
+
+def test_sparse_crossentropy_class_axis_out_of_range():
+    y_pred = np.full((2, 3, 4), 0.25, dtype="float32")
+    with pytest.raises(ValueError, match=r"\[0, 3\).*shape=\(2, 3, 4\)"):
+        losses.sparse_categorical_crossentropy(
+            [[0, 1, 2, 3]] * 2, y_pred, axis=1
+        )

@@ -568,7 +568,8 @@ def sparse_categorical_crossentropy(
         axis: The class axis of `y_pred`.
 
     Raises:
-        ValueError: if the shape of `y_true` does not fit `y_pred`.
+        ValueError: if the shape of `y_true` does not fit `y_pred`, or, for
+            CPU tensors, if a class id is outside `[0, y_pred.shape[axis])`.
         TypeError: if `axis` is not an int.
     """
     _check_axis_type(axis)
@@ -593,6 +594,10 @@ def sparse_categorical_crossentropy(
             valid_rows = valid.unsqueeze(class_axis)
             y_pred = torch.where(valid_rows, y_pred, torch.ones_like(y_pred))
 
+    # Kept for the error message before the class axis moves.
+    pred_shape = tuple(y_pred.shape)
+    num_classes = y_pred.shape[class_axis]
+
     # torch's kernels want the class axis at dim 1 and a batch dim.
     unbatched = y_pred.dim() == 1
     if unbatched:
@@ -602,15 +607,30 @@ def sparse_categorical_crossentropy(
         y_pred = y_pred.movedim(class_axis, 1)
 
     ignore_index = -100 if ignore_class is None else int(ignore_class)
-    if from_logits:
-        losses = F.cross_entropy(
-            y_pred, labels, reduction="none", ignore_index=ignore_index
-        )
-    else:
-        log_prob = _clipped_log_probabilities(y_pred, 1)
-        losses = F.nll_loss(
-            log_prob, labels, reduction="none", ignore_index=ignore_index
-        )
+    if not from_logits:
+        y_pred = _clipped_log_probabilities(y_pred, 1)
+    # A range check here would copy the class ids to the host, while
+    # catching torch's own IndexError costs nothing when they are valid.
+    # NOTE: on CUDA, torch raises a device-side assert instead, so this
+    # ValueError appears only for CPU tensors.
+    try:
+        if from_logits:
+            losses = F.cross_entropy(
+                y_pred, labels, reduction="none", ignore_index=ignore_index
+            )
+        else:
+            losses = F.nll_loss(
+                y_pred, labels, reduction="none", ignore_index=ignore_index
+            )
+    except IndexError as error:
+        raise ValueError(
+            "Invalid class id in `y_true` for loss "
+            "`sparse_categorical_crossentropy`: class ids must be in "
+            f"[0, {num_classes}) because y_pred.shape[axis]={num_classes}. "
+            f"Received: y_pred.shape={pred_shape}, and torch reported "
+            f"'{error}' Check that the labels start at 0 and that the model "
+            "outputs one score per class."
+        ) from error
     if unbatched:
         losses = losses.squeeze(0)
     if ignore_class is not None:
