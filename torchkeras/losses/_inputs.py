@@ -1,5 +1,5 @@
-"""Input conversion and shape checks shared by the losses added on top of
-the crossentropy and mean-error families."""
+"""Input conversion and shape checks for the divergence, hinge, focal and
+segmentation losses."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -11,8 +12,6 @@ from torchkeras.losses._inputs import prepare_inputs
 from torchkeras.losses.loss import Loss
 from torchkeras.losses.losses import LOSS_FUNCTIONS
 from torchkeras.losses.losses import LossFunctionWrapper
-
-Axis = int | Sequence[int] | None
 
 
 class Dice(LossFunctionWrapper):
@@ -40,7 +39,7 @@ class Dice(LossFunctionWrapper):
         self,
         reduction: str | None = "sum_over_batch_size",
         name: str = "dice",
-        axis: Axis = None,
+        axis: int | Sequence[int] | None = None,
         dtype: Any = None,
     ):
         super().__init__(
@@ -85,7 +84,7 @@ class Tversky(LossFunctionWrapper):
         beta: float = 0.5,
         reduction: str | None = "sum_over_batch_size",
         name: str = "tversky",
-        axis: Axis = None,
+        axis: int | Sequence[int] | None = None,
         dtype: Any = None,
     ):
         super().__init__(
@@ -111,7 +110,9 @@ class Tversky(LossFunctionWrapper):
         }
 
 
-def dice(y_true: Any, y_pred: Any, axis: Axis = None) -> torch.Tensor:
+def dice(
+    y_true: Any, y_pred: Any, axis: int | Sequence[int] | None = None
+) -> torch.Tensor:
     """Compute the Dice loss over `axis` (see `Dice`).
 
     Raises:
@@ -128,7 +129,7 @@ def tversky(
     y_pred: Any,
     alpha: float = 0.5,
     beta: float = 0.5,
-    axis: Axis = None,
+    axis: int | Sequence[int] | None = None,
 ) -> torch.Tensor:
     """Compute the Tversky loss over `axis` (see `Tversky`).
 
@@ -148,7 +149,7 @@ def tversky(
     return 1.0 - true_positive / denominator
 
 
-def _sum(x: torch.Tensor, axis: Axis) -> torch.Tensor:
+def _sum(x: torch.Tensor, axis: int | Sequence[int] | None) -> torch.Tensor:
     if axis is None:
         return x.sum()
     if isinstance(axis, int):
