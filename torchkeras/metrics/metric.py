@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+from typing import Iterator
 
 import torch
+import torch.distributed as dist
 
 from torchkeras import config
 from torchkeras.backend.tensors import convert_to_tensor
@@ -222,6 +225,54 @@ class Metric(torch.nn.Module):
         return convert_to_tensor(
             values, dtype=self._compute_dtype, device=self._device()
         )
+
+    @contextlib.contextmanager
+    def synced_states(self) -> Iterator[None]:
+        """Combine the states of all processes while the block runs.
+
+        Under `torch.distributed` each process updates its own states.
+        Inside this block every state holds the combined value (summed,
+        averaged or taken from rank 0, by its `aggregation`), so `result()`
+        covers the data of all processes; afterwards the local states are
+        restored, so later updates are not counted twice. Without an
+        initialized process group the block changes nothing.
+
+        Example:
+
+        >>> metric = Mean()
+        >>> metric.update_state([1.0, 3.0])
+        >>> with metric.synced_states():
+        ...     value = metric.result()
+        >>> value
+        tensor(2.)
+        """
+        if not (dist.is_available() and dist.is_initialized()):
+            yield
+            return
+        world_size = dist.get_world_size()
+        saved = []
+        with torch.no_grad():
+            for metric in self.modules():
+                if not isinstance(metric, Metric):
+                    continue
+                for key in metric._state_keys:
+                    state = metric._buffers[key]
+                    aggregation = metric._state_specs[key][1]
+                    if aggregation == "none":
+                        continue
+                    saved.append((state, state.detach().clone()))
+                    if aggregation == "only_first_replica":
+                        dist.broadcast(state, src=0)
+                    else:
+                        dist.all_reduce(state, op=dist.ReduceOp.SUM)
+                        if aggregation == "mean":
+                            state.div_(world_size)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for state, local in saved:
+                    state.copy_(local)
 
     def _follow_device(self, device: torch.device) -> None:
         current = self._device()

@@ -9,11 +9,13 @@ moved to the device once.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from torchkeras import config
 from torchkeras.callbacks.callback_list import CallbackList
@@ -460,6 +462,26 @@ class Trainer:
         """Names of `metrics`, such as `["loss", "compile_metrics"]`."""
         return [metric.name for metric in self.metrics]
 
+    def _metric_objects(self) -> list[Metric]:
+        """Every metric object whose state `fit` updates."""
+        objects = [m for m in self.metrics if m is not self._compile_metrics_tracker]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            objects += [m for m in self._compile_metrics.all_metrics if m not in objects]
+        return objects
+
+    def _final_logs(self, step_logs=None) -> dict[str, Any]:
+        """Return the logs of an epoch or evaluation as Python numbers.
+
+        Under `torch.distributed` the metric states of all processes are
+        combined first, so every rank reports the metrics of all the data.
+        """
+        with contextlib.ExitStack() as stack:
+            if dist.is_available() and dist.is_initialized():
+                for metric in self._metric_objects():
+                    stack.enter_context(metric.synced_states())
+            logs = step_logs if step_logs is not None else self.get_metrics_result()
+            return _pythonify_logs(logs)
+
     def reset_metrics(self) -> None:
         """Reset the state of every metric, the loss tracker included."""
         for metric in self.metrics:
@@ -718,9 +740,7 @@ class Trainer:
                 callback_list.on_epoch_begin(epoch)
                 seen = self._fit_one_epoch(adapter, steps_per_epoch, callback_list, custom_step)
                 callback_list.record_steps(seen)
-                epoch_logs = _pythonify_logs(
-                    self._last_step_logs if custom_step else self.get_metrics_result()
-                )
+                epoch_logs = self._final_logs(self._last_step_logs if custom_step else None)
                 if validation_adapter is not None and self._should_validate(epoch, validation_freq):
                     validation_logs = self._evaluate_adapter(
                         validation_adapter, callback_list, validation_steps
@@ -873,7 +893,7 @@ class Trainer:
                         step - 1, logs if custom_step else self.get_metrics_result()
                     )
             callback_list.record_steps(step)
-            logs = _pythonify_logs(logs if custom_step else self.get_metrics_result())
+            logs = self._final_logs(logs if custom_step else None)
             callback_list.on_test_end(logs)
         finally:
             self._restore_modes(modes)
