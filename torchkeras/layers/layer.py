@@ -90,7 +90,7 @@ class Layer(torch.nn.Module):
     `training` inside `call` is resolved in this order: an explicit
     `training=` argument, then one given to an enclosing layer's call, then
     the layer's torch mode (`train()` / `eval()`). New layers start in
-    `eval()` mode, so a plain `layer(x)` runs in inference mode as in Keras;
+    `eval()` mode, so a plain `layer(x)` runs in inference mode as in Keras.
     `fit()` switches the model to `train()` for its duration.
 
     Args:

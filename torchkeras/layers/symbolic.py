@@ -83,8 +83,8 @@ def _infer_outputs(layer, args: tuple, kwargs: dict):
         # fake data; shapes do not depend on the mode.
         run_kwargs["training"] = False
     losses_before = len(layer._losses)
-    # torch logs a traceback for every op that fails on fake tensors; the
-    # error raised below says the same once, so those logs are muted here.
+    # torch logs a traceback for every op that fails on fake tensors. The
+    # error raised below reports the failure once, so those logs are muted.
     fake_logger = logging.getLogger("torch._subclasses.fake_tensor")
     previous_level = fake_logger.level
     fake_logger.setLevel(logging.CRITICAL)

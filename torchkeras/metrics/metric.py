@@ -231,11 +231,12 @@ class Metric(torch.nn.Module):
         """Combine the states of all processes while the block runs.
 
         Under `torch.distributed` each process updates its own states.
-        Inside this block every state holds the combined value (summed,
-        averaged or taken from rank 0, by its `aggregation`), so `result()`
-        covers the data of all processes; afterwards the local states are
-        restored, so later updates are not counted twice. Without an
-        initialized process group the block changes nothing.
+        Inside this block every state contains the value combined over all
+        processes (summed, averaged or copied from rank 0, by its
+        `aggregation`), so `result()` covers the data of all processes.
+        Afterwards the local states are restored, so later updates are not
+        counted twice. Without an initialized process group the block
+        changes nothing.
 
         Example:
 
