@@ -171,6 +171,22 @@ class Model(Trainer, Layer):
 
         return model_to_json(self, **kwargs)
 
+    def save_weights(
+        self, filepath, overwrite: bool = True, max_shard_size=None
+    ) -> None:
+        """Write the weights to a `.weights.h5` file in Keras 3's layout."""
+        from torchkeras.saving.weights_h5 import save_weights
+
+        save_weights(
+            self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
+        )
+
+    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
+        """Load weights from a `.weights.h5` file (torchkeras or Keras 3)."""
+        from torchkeras.saving.weights_h5 import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
 
 _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 

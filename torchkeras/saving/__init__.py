@@ -8,6 +8,8 @@ from torchkeras.saving.object_registration import get_registered_object
 from torchkeras.saving.object_registration import register_keras_serializable
 from torchkeras.saving.serialization import deserialize_keras_object
 from torchkeras.saving.serialization import serialize_keras_object
+from torchkeras.saving.weights_h5 import load_weights
+from torchkeras.saving.weights_h5 import save_weights
 
 __all__ = [
     "CustomObjectScope",
@@ -16,6 +18,8 @@ __all__ = [
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
+    "load_weights",
     "register_keras_serializable",
+    "save_weights",
     "serialize_keras_object",
 ]
