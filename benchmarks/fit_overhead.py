@@ -3,8 +3,8 @@
 All three train the same MLP (32 inputs, Dense 64 relu, Dense 10) on 20,000
 random samples, batch 64, Adam, with an accuracy metric, single-threaded,
 in one process. Each is warmed up for one epoch, then timed over several
-repetitions of a few epochs; the median ms per epoch and the ratio to the
-hand-written loop are printed. Keras 3 is skipped when not installed.
+repetitions of a few epochs. The script prints the median ms per epoch and
+the ratio to the hand-written loop. Keras 3 is skipped when not installed.
 
 Run:  python benchmarks/fit_overhead.py [--repeats 5] [--epochs 3]
 """

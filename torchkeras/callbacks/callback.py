@@ -64,7 +64,7 @@ class Callback:
         """Called before each batch of `predict`."""
 
     def on_predict_batch_end(self, batch, logs=None):
-        """Called after each batch of `predict`; `logs["outputs"]` holds it."""
+        """Called after each batch of `predict`; `logs["outputs"]` contains its outputs."""
 
     def on_train_begin(self, logs=None):
         """Called at the start of `fit`."""

@@ -50,7 +50,7 @@ class Poisson(LossFunctionWrapper):
     """Poisson negative log-likelihood, up to a term without `y_pred`.
 
     Each sample contributes `mean(y_pred - y_true * log(y_pred + epsilon))`
-    over the last axis. Use it when `y_true` holds counts and `y_pred` the
+    over the last axis. Use it when `y_true` contains counts and `y_pred` the
     predicted rates.
 
     Args:

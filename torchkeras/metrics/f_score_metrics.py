@@ -24,7 +24,7 @@ class FBetaScore(Metric):
     The score of one class is
     `(1 + beta**2) * precision * recall / (beta**2 * precision + recall)`,
     so `beta > 1` weighs recall more and `beta < 1` weighs precision more.
-    Inputs have shape `(batch_size, num_classes)`: `y_true` holds 0/1 labels
+    Inputs have shape `(batch_size, num_classes)`: `y_true` contains 0/1 labels
     (one-hot or multi-hot) and `y_pred` scores. The states, one count per
     class (one in total for `"micro"`), are created on the first update,
     when the number of classes is known.

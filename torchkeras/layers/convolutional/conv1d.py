@@ -14,7 +14,7 @@ class Conv1D(_BaseConv):
     `padding="same"` gives `ceil(steps / stride)` output steps and puts an
     odd extra padding step at the end, as Keras does. `padding="causal"`
     pads `dilation_rate * (kernel_size - 1)` steps at the start only, so
-    output step `t` sees no input after `t` (for autoregressive models).
+    output step `t` depends on no input after `t` (for autoregressive models).
 
     Args:
         filters: Positive integer, the number of output channels.
