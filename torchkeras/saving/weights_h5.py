@@ -8,15 +8,17 @@ models put their layers under `layers/<snake_case_class_name>`, with `_1`,
 `_2`, ... added for repeated class names. Other layers put sublayers under
 their attribute names, and a list attribute names its items by class as
 above. A layer reached twice (a shared layer) is written
-once, at the first path reached. Keras 3.15.1 writes the same layout (the
-tests compare the group paths), so files load in both directions.
+once, at the first path reached. A compiled model whose optimizer has
+taken a step adds the optimizer's state under `optimizer/vars`: the step
+count, the learning rate and the per-weight slots, in Keras's order.
+Keras 3.15.1 writes the same layout (the tests compare the group paths),
+so files load in both directions.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 import warnings
 
 import h5py
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 
 from torchkeras.layers.layer import Layer
+from torchkeras.saving import file_utils
 
 _SUFFIX = ".weights.h5"
 
@@ -33,8 +36,10 @@ def save_weights(
 ) -> None:
     """Write the weights of `model` to a `.weights.h5` file.
 
-    The file is written to a temporary file in the same folder and then
-    renamed into place, so an interrupted save leaves no partial file.
+    The layers' weights and, once the model is compiled and trained, the
+    optimizer's state are written, as Keras 3 does. The file is written to
+    a temporary file in the same folder and then renamed into place, so an
+    interrupted save leaves any previous file unchanged.
 
     Raises:
         NotImplementedError: if `max_shard_size` is given.
@@ -52,22 +57,11 @@ def save_weights(
         raise ValueError(
             f"The filename must end in `{_SUFFIX}`. Received: filepath={filepath}"
         )
-    _check_built(model, "saving")
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(
-            f"The file {filepath} already exists. Pass overwrite=True to replace it."
-        )
-    folder = os.path.dirname(os.path.abspath(filepath))
-    handle, temporary_path = tempfile.mkstemp(suffix=_SUFFIX, dir=folder)
-    os.close(handle)
-    try:
+    check_built(model, "saving")
+    file_utils.check_overwrite(filepath, overwrite)
+    with file_utils.atomic_path(filepath, suffix=_SUFFIX) as temporary_path:
         with h5py.File(temporary_path, "w") as file:
-            _save_layer(model, file, "", set())
-        os.replace(temporary_path, filepath)
-    except BaseException:
-        if os.path.exists(temporary_path):
-            os.remove(temporary_path)
-        raise
+            write_weights(model, file)
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
@@ -81,7 +75,7 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
             `skip_mismatch`, a mismatched layer keeps its weights and a
             warning names it.
     """
-    _check_built(model, "loading")
+    check_built(model, "loading")
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(
@@ -91,19 +85,100 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
     if not h5py.is_hdf5(filepath):
         raise ValueError(
             f"The file {filepath} is not an HDF5 file. Expected a `{_SUFFIX}` "
-            "file written by `save_weights`."
+            "file written by `save_weights`. The file may be truncated or "
+            "corrupt."
         )
-    with h5py.File(filepath, "r") as file:
-        if "vars" not in file and "layers" not in file:
-            raise ValueError(
-                f"The file {filepath} does not have the `.weights.h5` layout: "
-                "it has no top-level `vars` or `layers` group. Found top-level "
-                f"keys: {sorted(file.keys())}."
-            )
-        _load_layer(model, file, "", set(), skip_mismatch, filepath)
+    try:
+        file = h5py.File(filepath, "r")
+    except OSError as error:
+        raise ValueError(
+            f"The file {filepath} cannot be read as HDF5: {error}. It may be "
+            "truncated or corrupt."
+        ) from error
+    with file:
+        read_weights(model, file, filepath, skip_mismatch)
 
 
-def _check_built(model, action: str) -> None:
+def write_weights(model, file: h5py.File) -> None:
+    """Write the layers' variables and the optimizer's state into `file`."""
+    _save_layer(model, file, "", set())
+    optimizer = _keras_optimizer(model)
+    if optimizer is not None and optimizer.built:
+        group = file.create_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        store: dict[str, np.ndarray] = {}
+        optimizer.save_own_variables(store)
+        for key, value in store.items():
+            group.create_dataset(key, data=value)
+
+
+def read_weights(
+    model, file: h5py.File, source: str, skip_mismatch: bool = False
+) -> None:
+    """Load layer variables, then optimizer state, from an open file.
+
+    Args:
+        model: A built model.
+        file: An open `h5py.File` in the `.weights.h5` layout.
+        source: How to name the file in error messages.
+        skip_mismatch: Whether to skip mismatched layers with a warning
+            instead of raising.
+    """
+    if "vars" not in file and "layers" not in file:
+        raise ValueError(
+            f"The file {source} does not have the `.weights.h5` layout: "
+            "it has no top-level `vars` or `layers` group. Found top-level "
+            f"keys: {sorted(file.keys())}."
+        )
+    try:
+        _load_layer(model, file, "", set(), skip_mismatch, source)
+        _load_optimizer(model, file, source)
+    except (OSError, KeyError, RuntimeError) as error:
+        # h5py raises these for damaged datasets inside a readable file.
+        raise ValueError(
+            f"The file {source} could not be read: {error}. It may be "
+            "truncated or corrupt."
+        ) from error
+
+
+def _keras_optimizer(model):
+    """Return the model's torchkeras optimizer, or None (torch.optim, none)."""
+    from torchkeras.optimizers.optimizer import Optimizer
+
+    optimizer = getattr(model, "optimizer", None)
+    return optimizer if isinstance(optimizer, Optimizer) else None
+
+
+def _load_optimizer(model, file: h5py.File, source: str) -> None:
+    """Restore the optimizer state saved in `file`, building it if needed.
+
+    A file without optimizer state, or a model without a torchkeras
+    optimizer (not compiled, or compiled with a `torch.optim` one), loads
+    only the layers, as in Keras. An optimizer that is not built yet is
+    built on the model's trainable weights, the set `fit` trains, so that
+    training resumes from the saved state.
+    """
+    group = file.get("optimizer/vars")
+    optimizer = _keras_optimizer(model)
+    if group is None or optimizer is None or len(group) == 0:
+        return
+    if not optimizer.built:
+        optimizer.build(model.trainable_weights)
+    store = {key: group[key][()] for key in group}
+    if len(store) != len(optimizer.variables):
+        warnings.warn(
+            f"Skipped loading the state of optimizer {optimizer.name!r} from "
+            f"{source}: the optimizer has {len(optimizer.variables)} "
+            f"variables and the file has {len(store)}. The layers' weights "
+            "were loaded; training starts with a fresh optimizer state.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    optimizer.load_own_variables(store)
+
+
+def check_built(model, action: str) -> None:
     # An unbuilt model has no variables yet, so its file would be empty.
     if not getattr(model, "built", True):
         raise ValueError(
