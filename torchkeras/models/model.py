@@ -171,21 +171,41 @@ class Model(Trainer, Layer):
 
         return model_to_json(self, **kwargs)
 
+    def save(self, filepath, overwrite: bool = True, zipped=None, **kwargs) -> None:
+        """Save the architecture, weights and compile state to one file.
+
+        `.keras` writes Keras 3's zip archive, which `models.load_model`
+        (and Keras 3 itself) reads back with the optimizer state, so `fit`
+        resumes where it stopped. `.h5` writes the legacy Keras 2 format.
+        See `saving.save_model` for the arguments.
+        """
+        from torchkeras.saving.saving_lib import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
     def save_weights(
         self, filepath, overwrite: bool = True, max_shard_size=None
     ) -> None:
-        """Write the weights to a `.weights.h5` file in Keras 3's layout."""
+        """Write the weights to a `.weights.h5` file in Keras 3's layout.
+
+        Once the model is compiled and trained, the optimizer's state is
+        written too, as Keras does.
+        """
         from torchkeras.saving.weights_h5 import save_weights
 
         save_weights(
             self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
         )
 
-    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
-        """Load weights from a `.weights.h5` file (torchkeras or Keras 3)."""
-        from torchkeras.saving.weights_h5 import load_weights
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Load weights from a `.weights.h5`, `.keras` or legacy `.h5` file.
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        Files written by torchkeras or Keras load alike. See
+        `saving.load_weights` for the arguments.
+        """
+        from torchkeras.saving.saving_lib import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
 
 _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
