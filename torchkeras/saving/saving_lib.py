@@ -195,7 +195,7 @@ def load_model(
     Raises:
         FileNotFoundError: if `filepath` does not exist.
         ValueError: if the file is not a model file, is truncated or
-            corrupt, names a class that is not registered, or holds weights
+            corrupt, names a class that is not registered, or contains weights
             that do not fit the model.
     """
     filepath = os.fspath(filepath)
@@ -379,7 +379,7 @@ def _load_weights_from_archive(model, filepath: str, skip_mismatch: bool) -> Non
         with zipfile.ZipFile(filepath, "r") as archive:
             if _WEIGHTS_NAME not in archive.namelist():
                 raise ValueError(
-                    f"The archive {filepath} holds no `{_WEIGHTS_NAME}`. "
+                    f"The archive {filepath} is missing `{_WEIGHTS_NAME}`. "
                     f"Found: {sorted(archive.namelist())}."
                 )
             data = _read_member(archive, _WEIGHTS_NAME, filepath)

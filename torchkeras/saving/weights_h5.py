@@ -8,9 +8,9 @@ models put their layers under `layers/<snake_case_class_name>`, with `_1`,
 `_2`, ... added for repeated class names. Other layers put sublayers under
 their attribute names, and a list attribute names its items by class as
 above. A layer reached twice (a shared layer) is written
-once, at the first path reached. A compiled model whose optimizer has
-taken a step adds the optimizer's state under `optimizer/vars`: the step
-count, the learning rate and the per-weight slots, in Keras's order.
+once, at the first path reached. A compiled model adds its optimizer's
+state under `optimizer/vars`: the step count, the learning rate and,
+after the first step, the per-weight slots, in Keras's order.
 Keras 3.15.1 writes the same layout (the tests compare the group paths),
 so files load in both directions.
 """
@@ -36,8 +36,8 @@ def save_weights(
 ) -> None:
     """Write the weights of `model` to a `.weights.h5` file.
 
-    The layers' weights and, once the model is compiled and trained, the
-    optimizer's state are written, as Keras 3 does. The file is written to
+    The layers' weights and, once the model is compiled, the optimizer's
+    state are written, as Keras 3 does. The file is written to
     a temporary file in the same folder and then renamed into place, so an
     interrupted save leaves any previous file unchanged.
 
@@ -103,7 +103,9 @@ def write_weights(model, file: h5py.File) -> None:
     """Write the layers' variables and the optimizer's state into `file`."""
     _save_layer(model, file, "", set())
     optimizer = _keras_optimizer(model)
-    if optimizer is not None and optimizer.built:
+    if optimizer is not None:
+        # An optimizer that has not stepped yet writes its step count and
+        # learning rate only, as Keras's does.
         group = file.create_group("optimizer/vars")
         group.attrs["name"] = optimizer.name
         store: dict[str, np.ndarray] = {}
@@ -142,7 +144,7 @@ def read_weights(
 
 
 def _keras_optimizer(model):
-    """Return the model's torchkeras optimizer, or None (torch.optim, none)."""
+    """Return the model's torchkeras optimizer, or None for a torch.optim one or none."""
     from torchkeras.optimizers.optimizer import Optimizer
 
     optimizer = getattr(model, "optimizer", None)
@@ -160,11 +162,14 @@ def _load_optimizer(model, file: h5py.File, source: str) -> None:
     """
     group = file.get("optimizer/vars")
     optimizer = _keras_optimizer(model)
-    if group is None or optimizer is None or len(group) == 0:
+    if group is None or optimizer is None:
         return
-    if not optimizer.built:
-        optimizer.build(model.trainable_weights)
     store = {key: group[key][()] for key in group}
+    if not optimizer.built:
+        if "0" not in store or int(store["0"]) == 0:
+            # Saved before the first step: no per-weight state to restore.
+            return
+        optimizer.build(model.trainable_weights)
     if len(store) != len(optimizer.variables):
         warnings.warn(
             f"Skipped loading the state of optimizer {optimizer.name!r} from "
