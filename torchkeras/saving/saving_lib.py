@@ -74,7 +74,7 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None, **kwargs):
         zipped = True
     if not getattr(model, "built", True):
         warnings.warn(
-            f"Model {model.name!r} is not built, so the saved file holds no "
+            f"Model {model.name!r} is not built, so the saved file contains no "
             "weights. Call the model on data or `build()` it before saving.",
             UserWarning,
             stacklevel=3,
