@@ -80,6 +80,22 @@ def backend() -> str:
     return "torch"
 
 
+def enable_unsafe_deserialization() -> None:
+    """Allow loading configs that carry Python bytecode, in this thread.
+
+    After this call, every later load in the current thread runs as with
+    `safe_mode=False`, even when `safe_mode=True` is passed, as in Keras.
+    This includes the bytecode of `Lambda` layers and `TorchModuleWrapper`'s
+    pickled modules, which can run arbitrary code. Call it only when you
+    trust the files that this thread loads. Other threads keep safe mode.
+    """
+    # The deserializer reads this thread-local value before its own
+    # `safe_mode` argument, so False here wins over every later call.
+    from torchkeras.saving import serialization
+
+    serialization._safe_mode_state.value = False
+
+
 def default_device() -> torch.device:
     """Return the device new models train on: CUDA when present, else CPU."""
     if torch.cuda.is_available():

@@ -11,6 +11,7 @@ from torchkeras.layers.convolutional.conv2d import Conv2D
 from torchkeras.layers.convolutional.conv2d import Conv2D as Convolution2D
 from torchkeras.layers.core.dense import Dense
 from torchkeras.layers.core.embedding import Embedding
+from torchkeras.layers.core.lambda_layer import Lambda
 from torchkeras.layers.core.masking import Masking
 from torchkeras.layers.core.rescaling import Rescaling
 from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
@@ -106,6 +107,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "KerasTensor",
+    "Lambda",
     "Layer",
     "LeakyReLU",
     "Masking",

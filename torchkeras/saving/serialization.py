@@ -255,15 +255,29 @@ def _serialize_function(fn: Any) -> Any:
     from torchkeras import activations
 
     name = fn.__name__
-    if name == "<lambda>":
+    if name == "<lambda>" and isinstance(fn, types.FunctionType):
+        from torchkeras.layers.core import lambda_layer
+
         warnings.warn(
-            "A lambda is being serialized. torchkeras cannot write a "
-            "lambda's code into a config, so the config names it "
-            "'<lambda>' and cannot be loaded back. Use a named function "
-            "decorated with `@saving.register_keras_serializable()`.",
+            "A Python lambda is being serialized as its bytecode, in "
+            "Keras's '__lambda__' form. Loading it needs `safe_mode=False` "
+            "or `config.enable_unsafe_deserialization()`, and works only "
+            "in the Python minor version that wrote it. Prefer a named "
+            "function decorated with `@saving.register_keras_serializable()`.",
             UserWarning,
             stacklevel=3,
         )
+        dumped = lambda_layer.dump_function(fn)
+        return {
+            "class_name": "__lambda__",
+            "config": {
+                "value": (
+                    dumped["code"],
+                    dumped["defaults"],
+                    dumped["closure"],
+                )
+            },
+        }
     if _builtin_function(name, ("activations",)) is fn:
         return activations.serialize(fn)
     return {
@@ -466,19 +480,14 @@ def _deserialize_special_value(config, custom_objects, safe_mode) -> Any:
         tensor._pre_serialization_keras_history = inner.get("keras_history")
         return tensor
     if class_name == "__lambda__":
-        if safe_mode:
+        from torchkeras.layers.core import lambda_layer
+
+        # Only an explicit False allows bytecode, so None means safe mode.
+        if safe_mode is not False:
             raise ValueError(
-                "The config contains a Python lambda, whose code could run "
-                "anything, so loading it is rejected by default. If you "
-                "trust the file, pass `safe_mode=False` to the loading "
-                "function."
+                lambda_layer.rejected_bytecode_message("The config")
             )
-        raise NotImplementedError(
-            "The config contains a Python lambda (Keras's `__lambda__` "
-            "entry), which torchkeras cannot load yet even with "
-            "safe_mode=False. Replace the lambda by a named function "
-            "decorated with `@saving.register_keras_serializable()`."
-        )
+        return lambda_layer.load_lambda_config(inner)
     return _NOT_SPECIAL
 
 
