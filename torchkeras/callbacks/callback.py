@@ -12,10 +12,21 @@ class Callback:
     batch index and a `logs` dict of metric values. Hooks that a callback
     does not override cost nothing per step.
 
+    A hook may set `self.model.stop_training = True` to end `fit` after
+    the current batch (or, from an epoch or validation hook, after the
+    current epoch). `self.model.stop_evaluating` and
+    `self.model.stop_predicting` end `evaluate` and `predict` the same way.
+
     Attributes:
-        model: The model being trained, set by `set_model`.
+        model: The model being trained, set by `set_model`. A model wrapped
+            in `DistributedDataParallel` is unwrapped, as Keras does.
         params: Training parameters (`verbose`, `epochs`, `steps`).
     """
+
+    # Batch hooks that the class defines but that an instance may leave
+    # unused (for example ModelCheckpoint with save_freq="epoch"), so the
+    # trainer does not compute per-batch logs for it.
+    _idle_batch_hooks: frozenset[str] = frozenset()
 
     def __init__(self):
         self.params: dict[str, Any] = {}
@@ -32,6 +43,10 @@ class Callback:
     @property
     def model(self):
         """The model the callback acts on."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        if isinstance(self._model, DistributedDataParallel):
+            return self._model.module
         return self._model
 
     def on_batch_begin(self, batch, logs=None):

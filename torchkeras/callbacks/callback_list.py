@@ -20,6 +20,11 @@ _BATCH_HOOKS = (
 
 def _overrides(callback: Callback, hook: str) -> bool:
     """Return whether `callback` does anything in `hook`."""
+    if hook in callback._idle_batch_hooks:
+        return False
+    # LambdaCallback and user code may set a hook on the instance.
+    if hook in vars(callback):
+        return True
     method = getattr(type(callback), hook, None)
     if method is None:
         return False
@@ -27,7 +32,11 @@ def _overrides(callback: Callback, hook: str) -> bool:
         return True
     # The base train hooks forward to the Keras 2 aliases.
     alias = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}.get(hook)
-    return alias is not None and getattr(type(callback), alias) is not getattr(Callback, alias)
+    if alias is None:
+        return False
+    if alias in vars(callback):
+        return True
+    return getattr(type(callback), alias) is not getattr(Callback, alias)
 
 
 class CallbackList:

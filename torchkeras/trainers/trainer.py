@@ -129,6 +129,10 @@ class Trainer:
         object.__setattr__(self, "optimizer", None)
         object.__setattr__(self, "loss", None)
         object.__setattr__(self, "stop_training", False)
+        object.__setattr__(self, "stop_evaluating", False)
+        object.__setattr__(self, "stop_predicting", False)
+        # Set by BackupAndRestore in on_train_begin to resume a run.
+        object.__setattr__(self, "_initial_epoch", None)
         object.__setattr__(self, "history", None)
         object.__setattr__(self, "_compile_loss", None)
         object.__setattr__(self, "_compile_metrics", None)
@@ -732,8 +736,10 @@ class Trainer:
             # documents; the user's newer settings return after fit.
             current_state = self._trainable_state()
             self._apply_trainable_state(self._compiled_trainable_state)
+        object.__setattr__(self, "_initial_epoch", None)
         try:
             callback_list.on_train_begin()
+            initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 self.train()
@@ -871,6 +877,7 @@ class Trainer:
         modes = self._save_modes()
         self.reset_metrics()
         logs: dict[str, Any] = {}
+        object.__setattr__(self, "stop_evaluating", False)
         try:
             callback_list.on_test_begin()
             begin_listeners = callback_list.has_batch_listeners("on_test_batch_begin")
@@ -892,6 +899,8 @@ class Trainer:
                     callback_list.on_test_batch_end(
                         step - 1, logs if custom_step else self.get_metrics_result()
                     )
+                if getattr(self, "stop_evaluating", False):
+                    break
             callback_list.record_steps(step)
             logs = self._final_logs(logs if custom_step else None)
             callback_list.on_test_end(logs)
@@ -951,6 +960,7 @@ class Trainer:
         )
         modes = self._save_modes()
         outputs = []
+        object.__setattr__(self, "stop_predicting", False)
         try:
             callback_list.on_predict_begin()
             begin_listeners = callback_list.has_batch_listeners("on_predict_batch_begin")
@@ -971,6 +981,8 @@ class Trainer:
                     callback_list.wants_batch_logs("on_predict_batch_end", step)
                 ):
                     callback_list.on_predict_batch_end(step - 1, {"outputs": batch_outputs})
+                if getattr(self, "stop_predicting", False):
+                    break
             callback_list.record_steps(step)
             callback_list.on_predict_end()
         finally:
