@@ -140,7 +140,7 @@ class TestCraftedConfig:
             config["arguments"] = {
                 "f": saving.serialize_keras_object(lambda x: x)
             }
-        with pytest.raises(ValueError, match="The config contains a Python"):
+        with pytest.raises(ValueError, match="'__lambda__' entry contains"):
             layers.Lambda.from_config(
                 _json_round_trip(config), custom_objects={"_apply": _apply}
             )
@@ -267,6 +267,55 @@ class TestRoundTrip:
             _json_round_trip(config), safe_mode=False
         )
         assert restored(5) == 4
+
+
+def _keras2_lambda_config(function):
+    """Return a `Lambda` config in the layout that tf.keras 2 wrote."""
+    dumped = lambda_layer.dump_function(function)
+    return {
+        "name": "legacy",
+        "trainable": True,
+        "dtype": "float32",
+        "function": [dumped["code"], dumped["defaults"], dumped["closure"]],
+        "function_type": "lambda",
+        "module": "__main__",
+        "output_shape": [3],
+        "output_shape_type": "raw",
+        "output_shape_module": None,
+        "arguments": {"offset": {"type": "ndarray", "value": [1.0, 2.0, 3.0]}},
+    }
+
+
+class TestKeras2Config:
+    def test_lambda_rejected_in_safe_mode(self):
+        config = _keras2_lambda_config(lambda x, offset: x + offset)
+        with pytest.raises(ValueError, match=_REJECTED):
+            layers.Lambda.from_config(_json_round_trip(config))
+
+    def test_lambda_loads_unsafe(self):
+        config = _keras2_lambda_config(
+            lambda x, offset: x * 2 + torch.as_tensor(offset, dtype=x.dtype)
+        )
+        layer = layers.Lambda.from_config(
+            _json_round_trip(config), safe_mode=False
+        )
+        result = layer(torch.ones(1, 3))
+        np.testing.assert_allclose(result.numpy(), [[3.0, 4.0, 5.0]])
+        assert layer.compute_output_shape((None, 3)) == (None, 3)
+
+    def test_named_function_from_custom_objects(self):
+        config = _keras2_lambda_config(lambda x: x)
+        config.update(function="_apply", function_type="function")
+        layer = layers.Lambda.from_config(
+            config, custom_objects={"_apply": _apply}
+        )
+        assert layer.function is _apply
+
+    def test_unknown_function_type(self):
+        config = _keras2_lambda_config(lambda x: x)
+        config["function_type"] = "source"
+        with pytest.raises(ValueError, match="`function_type`='source'"):
+            layers.Lambda.from_config(config, safe_mode=False)
 
 
 class TestKerasFile:

@@ -485,7 +485,9 @@ def _deserialize_special_value(config, custom_objects, safe_mode) -> Any:
         # Only an explicit False allows bytecode, so None means safe mode.
         if safe_mode is not False:
             raise ValueError(
-                lambda_layer.rejected_bytecode_message("The config")
+                lambda_layer.rejected_bytecode_message(
+                    "The config's '__lambda__' entry"
+                )
             )
         return lambda_layer.load_lambda_config(inner)
     return _NOT_SPECIAL

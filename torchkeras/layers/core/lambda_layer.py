@@ -259,7 +259,8 @@ class Lambda(Layer):
         """Create a `Lambda` layer from the output of `get_config()`.
 
         Args:
-            config: The layer config, from torchkeras or Keras 3.
+            config: The layer config, from torchkeras, Keras 3 or Keras 2
+                (the layout with `function_type` keys).
             custom_objects: Optional dict of named functions the config
                 refers to.
             safe_mode: Whether to reject Python bytecode. None uses the
@@ -268,7 +269,8 @@ class Lambda(Layer):
 
         Raises:
             ValueError: if the config contains bytecode and safe mode is
-                on, or the bytecode cannot be read.
+                on, the bytecode cannot be read, or a Keras 2 config has an
+                unknown `<key>_type`.
         """
         from torchkeras.saving import serialization
 
@@ -277,8 +279,11 @@ class Lambda(Layer):
         # Only an explicit False allows bytecode, so None (no load in
         # progress) means safe mode.
         safe_mode = safe_mode is not False
-        config = dict(config)
         name = config.get("name", "lambda")
+        if "function_type" in config:
+            config = _convert_keras2_config(config, name)
+        else:
+            config = dict(config)
         config["function"] = _load_callable(
             config["function"], "function", name, custom_objects, safe_mode
         )
@@ -416,6 +421,9 @@ def load_lambda_config(config: Mapping[str, Any]) -> types.FunctionType:
     """
     if isinstance(config, Mapping) and "value" in config:
         value = config["value"]
+        if isinstance(value, str):
+            # Keras 2.0 wrote the code alone.
+            return load_function(value)
         if not isinstance(value, (list, tuple)) or len(value) != 3:
             raise ValueError(
                 "The `value` of a '__lambda__' entry must be a list of "
@@ -436,12 +444,13 @@ def rejected_bytecode_message(found: str) -> str:
     """Return the error message for bytecode met in safe mode.
 
     Args:
-        found: What contains the bytecode, such as "The config".
+        found: What contains the bytecode, such as "The config's
+            '__lambda__' entry".
     """
     return (
-        f"{found} contains a Python lambda saved as bytecode (a "
-        "'__lambda__' entry). Loading it would let the file run arbitrary "
-        "code, so it is rejected in safe mode. If you trust the source of "
+        f"{found} contains a Python lambda saved as bytecode. Loading it "
+        "would let the file run arbitrary code, so it is rejected in safe "
+        "mode. If you trust the source of "
         "the file, pass `safe_mode=False` to the loading function (such "
         "as `load_model` or `deserialize_keras_object`), or call "
         "`torchkeras.config.enable_unsafe_deserialization()` before "
@@ -468,6 +477,60 @@ def _lambda_globals() -> dict[str, Any]:
 # ----------------------------------------------------------------------
 # Helpers of Lambda
 # ----------------------------------------------------------------------
+
+
+def _convert_keras2_config(config, layer_name) -> dict[str, Any]:
+    """Return a Keras 2 `Lambda` config in the Keras 3 form.
+
+    Keras 2 wrote each callable as a value plus `<key>_type` ("lambda":
+    the bytecode list, "function": a name, "raw": a plain value such as a
+    shape) and `<key>_module`. Names are resolved like Keras 3 function
+    names (custom objects, the registry, built-ins), never by importing
+    the module.
+
+    Raises:
+        ValueError: if a `<key>_type` is not one of those three.
+    """
+    config = dict(config)
+    for key, module_key in (
+        ("function", "module"),
+        ("output_shape", "output_shape_module"),
+        ("mask", "mask_module"),
+    ):
+        kind = config.pop(f"{key}_type", None)
+        config.pop(module_key, None)
+        value = config.get(key)
+        if value is None or kind in (None, "raw"):
+            continue
+        if kind == "lambda":
+            config[key] = {
+                "class_name": _LAMBDA_CLASS_NAME,
+                "config": {"value": value},
+            }
+        elif kind == "function":
+            config[key] = {
+                "module": "builtins",
+                "class_name": "function",
+                "config": value,
+                "registered_name": "function",
+            }
+        else:
+            raise ValueError(
+                f"The Keras 2 config of Lambda layer {layer_name!r} has "
+                f"`{key}_type`={kind!r}. Expected 'lambda', 'function' or "
+                "'raw'."
+            )
+    arguments = dict(config.get("arguments") or {})
+    for name, value in arguments.items():
+        # Keras 2 wrote numpy arrays as {"type": "ndarray", "value": ...}.
+        if isinstance(value, Mapping) and value.get("type") == "ndarray":
+            array = np.asarray(value["value"])
+            arguments[name] = {
+                "class_name": "__numpy__",
+                "config": {"value": array.tolist(), "dtype": str(array.dtype)},
+            }
+    config["arguments"] = arguments
+    return config
 
 
 def _is_python_lambda(function: Any) -> bool:
