@@ -44,9 +44,9 @@ class ModelCheckpoint(MonitorCallback):
     1-based `batch` (when saving every N batches) and the log values, as in
     `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`. The model is written by
     `model.save` (`.keras` or `.h5`) or `model.save_weights`
-    (`.weights.h5`), which write to a temporary file and rename it into
-    place, so an interrupted save never replaces a good file with a broken
-    one, and Keras 3 can open the files.
+    (`.weights.h5`), so Keras 3 can open the files. Both write to a
+    temporary file and rename it into place. An interrupted save therefore
+    never replaces a good file with a broken one.
 
     With `save_best_only=True` a file is written only when the monitored
     value beats the best so far. The best value is kept across `fit`
@@ -141,7 +141,7 @@ class ModelCheckpoint(MonitorCallback):
             self._save_model(epoch, None, logs)
 
     def _should_save_on_batch(self, batch: int) -> bool:
-        """Count batches across epochs; return True every `save_freq`."""
+        """Count batches across epochs and return True every `save_freq` batches."""
         if self.save_freq == "epoch":
             return False
         if self._last_batch_seen is None or batch <= self._last_batch_seen:
