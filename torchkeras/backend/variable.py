@@ -99,9 +99,14 @@ class Variable(torch.nn.Parameter):
             self.sub_(convert_to_tensor(value, dtype=self.dtype, device=self.device))
         return self
 
-    def numpy(self) -> np.ndarray:
-        """Return a numpy copy of the weight (detached, on the CPU)."""
-        return self.detach().cpu().numpy()
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """Return a numpy copy of the weight (detached, on the CPU).
+
+        Args:
+            force: Accepted for callers of `torch.Tensor.numpy()`, such as
+                torch's ONNX exporter. The copy is always detached.
+        """
+        return self.detach().cpu().numpy(force=force)
 
     def __deepcopy__(self, memo):
         copy = type(self)(
@@ -129,6 +134,10 @@ class Variable(torch.nn.Parameter):
                 self._name,
                 self._path,
                 self._created_trainable,
+                self.regularizer,
+                self.constraint,
+                self.aggregation,
+                self.overwrite_with_gradient,
             ),
         )
 
@@ -140,8 +149,28 @@ class Variable(torch.nn.Parameter):
         )
 
 
-def _rebuild_variable(data, requires_grad, trainable, name, path, created_trainable=None):
-    variable = Variable(data, trainable=trainable, name=name, path=path)
+def _rebuild_variable(
+    data,
+    requires_grad,
+    trainable,
+    name,
+    path,
+    created_trainable=None,
+    regularizer=None,
+    constraint=None,
+    aggregation="none",
+    overwrite_with_gradient=False,
+):
+    variable = Variable(
+        data,
+        trainable=trainable,
+        name=name,
+        path=path,
+        regularizer=regularizer,
+        constraint=constraint,
+        aggregation=aggregation,
+        overwrite_with_gradient=overwrite_with_gradient,
+    )
     if created_trainable is not None:
         variable._created_trainable = created_trainable
     variable.requires_grad_(requires_grad)

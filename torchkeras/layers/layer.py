@@ -746,15 +746,15 @@ class Layer(torch.nn.Module):
         """Load weights saved by `state_dict()`, as `torch.nn.Module` does.
 
         Raises:
-            RuntimeError: if the layer has no weights yet because it is not
-                built, while `state_dict` has entries.
+            RuntimeError: if the layer is not built and `state_dict` has
+                entries for weights the layer has not created yet.
         """
-        if not self.built and len(state_dict) and next(self.parameters(), None) is None:
+        if not self.built and not set(state_dict) <= set(self.state_dict()):
             raise RuntimeError(
                 f"Cannot load a state dict into {type(self).__name__} "
-                f"{self.name!r}: it is not built, so it has no weights yet. "
-                "Call it on a batch of data or call `build(input_shape)` "
-                "first, then load the state dict."
+                f"{self.name!r}: it is not built, so some of its weights do "
+                "not exist yet. Call it on a batch of data or call "
+                "`build(input_shape)` first, then load the state dict."
             )
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 

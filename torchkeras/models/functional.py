@@ -148,6 +148,37 @@ class Functional(Model):
             self, "input_names", [t._keras_history.operation.name for t in self._flat_inputs]
         )
 
+    # ------------------------------------------------------------------
+    # Pickling
+    # ------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The run plan and the node set key symbolic tensors and nodes by
+        # `id()`, which changes when pickle or deepcopy makes new objects,
+        # so both are rebuilt from the copied nodes in `__setstate__`.
+        state = super().__getstate__()
+        state.pop("_steps", None)
+        state.pop("_node_ids", None)
+        return state
+
+    def __reduce_ex__(self, protocol):
+        # A Model subclass called with inputs and outputs runs as a class
+        # made at run time (see `_functional_subclass`), which pickle cannot
+        # find by name, so loading recreates it from the user's class.
+        reduced = super().__reduce_ex__(protocol)
+        user_class = _graph_user_class(type(self))
+        if user_class is None:
+            return reduced
+        return (_new_functional_subclass, (user_class,), *reduced[2:])
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        all_nodes = [
+            node for nodes in self._nodes_by_depth.values() for node in nodes
+        ]
+        object.__setattr__(self, "_node_ids", {id(n) for n in all_nodes})
+        object.__setattr__(self, "_steps", [_Step(n) for n in self._nodes])
+
     def _check_connected(self, nodes: list[Node]) -> None:
         input_ids = {id(t) for t in self._flat_inputs}
         for node in nodes:
@@ -376,6 +407,24 @@ class Functional(Model):
         from torchkeras.models.functional_serialization import functional_from_config
 
         return functional_from_config(Functional, config, custom_objects)
+
+
+def _graph_user_class(cls: type) -> type | None:
+    """Return the user's class that `cls` was made from, or None."""
+    from torchkeras.models.model import _FUNCTIONAL_SUBCLASSES
+
+    user_class = cls.__bases__[0]
+    if _FUNCTIONAL_SUBCLASSES.get(user_class) is cls:
+        return user_class
+    return None
+
+
+def _new_functional_subclass(user_class: type) -> Functional:
+    """Return an uninitialized graph model of `user_class` for pickle."""
+    from torchkeras.models.model import _functional_subclass
+
+    cls = _functional_subclass(user_class)
+    return cls.__new__(cls)
 
 
 def _group_by_depth(nodes: list[Node], depths: dict[int, int]) -> dict[int, list[Node]]:

@@ -207,6 +207,73 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(
+        self,
+        filepath,
+        format="tf_saved_model",
+        verbose=None,
+        input_signature=None,
+        **kwargs,
+    ) -> str:
+        """Write the model's forward pass to a file for inference.
+
+        The model runs in eval mode while it is traced, and gets its
+        previous mode back afterwards. Axes of unknown size in the input
+        signature, the batch axis among them, stay dynamic.
+
+        Formats:
+            `"torch"` (also `"torch_export"`): a `torch.export` archive,
+            read back with `torch.export.load(path).module()`. The file name
+            must end in `.pt2`.
+            `"onnx"`: an ONNX file from `torch.onnx.export`; needs the `onnx`
+            and `onnxscript` packages.
+
+        Args:
+            filepath: Path of the file to write.
+            format: One of the formats above. Keras's default,
+                `"tf_saved_model"`, and `"litert"` and `"openvino"` need
+                other converters and raise NotImplementedError.
+            verbose: Whether to print the path written; None means True.
+            input_signature: The inputs to export for: a list with one entry
+                per positional argument of `call`, each a shape tuple,
+                `InputSpec`, `KerasTensor`, tensor, or a list or dict of
+                them. Sizes of None are dynamic. By default the model's
+                inputs, or for a subclassed model the shapes of its first
+                call.
+            **kwargs: Passed to `torch.export.export` (`"torch"`) or
+                `torch.onnx.export` (`"onnx"`), such as `dynamic_shapes`,
+                `strict` or `opset_version`.
+
+        Returns:
+            The path written, as a string.
+
+        Raises:
+            ValueError: for an unknown format, an argument the exporter does
+                not take, a `"torch"` path without `.pt2`, or a model never
+                called and no `input_signature`.
+            NotImplementedError: for `"tf_saved_model"`, `"litert"` and
+                `"openvino"`.
+            ImportError: for `"onnx"` when `onnx` or `onnxscript` is missing.
+
+        Example:
+
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt2")
+        >>> model = Sequential([Input((4,)), Dense(2)])
+        >>> _ = model.export(path, format="torch", verbose=False)
+        >>> torch.export.load(path).module()(torch.ones(3, 4)).shape
+        torch.Size([3, 2])
+        """
+        from torchkeras.export.model_export import export_model
+
+        return export_model(
+            self,
+            filepath,
+            format=format,
+            verbose=verbose,
+            input_signature=input_signature,
+            **kwargs,
+        )
+
 
 _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 

@@ -144,7 +144,26 @@ class Optimizer:
         self._slots: dict[str, list[torch.Tensor]] = {}
         self._groups: list[VariableGroup] = []
         self._excluded_from_decay: set[int] = set()
+        self._excluded_variables: list[torch.Tensor] = []
         self._excluded_name_pattern: re.Pattern | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Lookups keyed by `id()` go stale when pickle or deepcopy makes new
+        # tensors, so `__setstate__` rebuilds them from the copied tensors.
+        state = self.__dict__.copy()
+        state.pop("_variable_positions", None)
+        state.pop("_excluded_from_decay", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._variable_positions = {
+            id(variable): position
+            for position, variable in enumerate(self._trainable_variables)
+        }
+        self._excluded_from_decay = {
+            id(variable) for variable in self._excluded_variables
+        }
 
     # ------------------------------------------------------------------
     # Learning rate and step count
@@ -650,8 +669,9 @@ class Optimizer:
                 Weights without a `name` attribute, such as plain
                 `torch.nn.Parameter`s, are matched only through `var_list`.
         """
+        self._excluded_variables = list(var_list or ())
         self._excluded_from_decay = {
-            id(variable) for variable in var_list or ()
+            id(variable) for variable in self._excluded_variables
         }
         names = list(var_names or ())
         self._excluded_name_pattern = (

@@ -77,6 +77,13 @@ class Operation(Layer):
 
         return _infer_output_shape(self, input_shape)
 
+    def __reduce_ex__(self, protocol):
+        # Operation classes are made at run time by `_operation_class`, so
+        # pickle cannot find them by module and name. Loading rebuilds the
+        # class from its name instead.
+        _, _, *rest = super().__reduce_ex__(protocol)
+        return (_new_operation, (type(self).__name__,), *rest)
+
     def get_config(self):
         if type(self).__name__ not in KERAS_OPERATIONS:
             raise NotImplementedError(
@@ -111,6 +118,12 @@ def _operation_class(class_name: str) -> type:
         cls._call_accepts_mask = False
         _OPERATION_CLASSES[class_name] = cls
     return cls
+
+
+def _new_operation(class_name: str) -> Operation:
+    """Return an uninitialized operation for pickle to fill in."""
+    cls = _operation_class(class_name)
+    return cls.__new__(cls)
 
 
 def apply_operator(op_name: str, *args):
