@@ -125,8 +125,9 @@ class CallbackList:
         return bool(self._batch_listeners[hook])
 
     def _call_batch_hook(self, hook: str, batch: int, logs) -> None:
+        # Keras passes batch logs by keyword, and user functions rely on it.
         for callback in self._batch_listeners[hook]:
-            getattr(callback, hook)(batch, logs)
+            getattr(callback, hook)(batch, logs=logs)
         if self.progbar is not None and hook.endswith("_end"):
             getattr(self.progbar, hook)(batch, logs)
 

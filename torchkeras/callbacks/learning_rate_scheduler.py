@@ -14,9 +14,10 @@ class LearningRateScheduler(Callback):
     """Set the learning rate at the start of every epoch from `schedule`.
 
     `schedule(epoch, learning_rate)` receives the 0-based epoch index and
-    the current rate and returns the new rate as a float; a function of
+    the current rate and returns the new rate as a float. A function of
     the epoch alone, `schedule(epoch)`, is accepted too. The rate in force
-    is added to the epoch logs as `learning_rate`.
+    is added to the epoch logs as `learning_rate`, and `torch.optim`
+    optimizers get it in every parameter group.
 
     Args:
         schedule: Function returning the learning rate.
