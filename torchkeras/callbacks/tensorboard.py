@@ -107,13 +107,13 @@ class TensorBoard(Callback):
                 "TensorBoard: `histogram_freq` must be a non-negative "
                 f"integer. Received: histogram_freq={histogram_freq!r}"
             )
+        self.update_freq = _check_update_freq(update_freq)
         self._writer_class = _summary_writer_class()
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
-        self.update_freq = _check_update_freq(update_freq)
         self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
