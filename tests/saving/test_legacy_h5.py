@@ -343,6 +343,131 @@ def _nested_sequential_file(path):
     return _write_model_file(path, "Functional", config, layers)
 
 
+def _conv1d(name):
+    return _plain(
+        "Conv1D",
+        name,
+        filters=2,
+        kernel_size=[2],
+        strides=[1],
+        padding="causal",
+        data_format="channels_last",
+        dilation_rate=[1],
+        groups=1,
+        activation="linear",
+        use_bias=True,
+        kernel_initializer=_initializer("GlorotUniform", seed=None),
+        bias_initializer=_initializer("Zeros"),
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+    )
+
+
+# Keras 2 configs of layers without weights (plus one Conv1D), each run
+# after an InputLayer of the given batch shape.
+LAYER_CASES = {
+    "leaky_relu_alpha": (
+        [_plain("LeakyReLU", "leaky_re_lu", alpha=0.1)],
+        [None, 6],
+    ),
+    "relu": (
+        [
+            _plain(
+                "ReLU",
+                "re_lu",
+                max_value=2.0,
+                negative_slope=0.1,
+                threshold=0.5,
+            )
+        ],
+        [None, 6],
+    ),
+    "elu": ([_plain("ELU", "elu", alpha=0.7)], [None, 6]),
+    "softmax": ([_plain("Softmax", "softmax", axis=-1)], [None, 6]),
+    "activation": (
+        [_plain("Activation", "activation", activation="tanh")],
+        [None, 6],
+    ),
+    "reshape": (
+        [_plain("Reshape", "reshape", target_shape=[2, 3])],
+        [None, 6],
+    ),
+    "rescaling": (
+        [_plain("Rescaling", "rescaling", scale=0.5, offset=1.0)],
+        [None, 6],
+    ),
+    "masking": (
+        [_plain("Masking", "masking", mask_value=0.0)],
+        [None, 3, 2],
+    ),
+    "conv1d_pooling": (
+        [
+            _conv1d("conv1d"),
+            _plain(
+                "MaxPooling1D",
+                "max_pooling1d",
+                strides=[2],
+                pool_size=[2],
+                padding="valid",
+                data_format="channels_last",
+            ),
+            _plain(
+                "GlobalAveragePooling1D",
+                "global_average_pooling1d",
+                data_format="channels_last",
+                keepdims=False,
+            ),
+        ],
+        [None, 6, 3],
+    ),
+    "pooling2d": (
+        [
+            _plain(
+                "AveragePooling2D",
+                "average_pooling2d",
+                pool_size=[2, 2],
+                padding="same",
+                strides=[2, 2],
+                data_format="channels_last",
+            ),
+            _plain(
+                "GlobalMaxPooling2D",
+                "global_max_pooling2d",
+                data_format="channels_last",
+                keepdims=False,
+            ),
+        ],
+        [None, 5, 5, 2],
+    ),
+}
+
+
+def _layer_case_file(path, layers, shape):
+    config = {
+        "name": "sequential",
+        "layers": [_input_layer("input", shape), *layers],
+    }
+    weights = []
+    for layer in layers:
+        name = layer["config"]["name"]
+        if layer["class_name"] == "Conv1D":
+            weights.append(
+                (
+                    name,
+                    [
+                        (f"{name}/kernel:0", _random(2, 3, 2)),
+                        (f"{name}/bias:0", _random(2)),
+                    ],
+                )
+            )
+        else:
+            weights.append((name, []))
+    return _write_model_file(path, "Sequential", config, weights)
+
+
 def _predict_both(path, inputs):
     ours = legacy_h5.load_model_from_hdf5(path)
     theirs = keras.saving.load_model(path)
@@ -405,6 +530,16 @@ class TestLoadModel:
 
         assert isinstance(model, torchkeras.models.Functional)
         assert model.output_shape == (None, 1)
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+    @pytest.mark.parametrize("case", sorted(LAYER_CASES))
+    def test_layer_configs_match_keras(self, tmp_path, case):
+        layers, shape = LAYER_CASES[case]
+        path = _layer_case_file(tmp_path / f"{case}.h5", layers, shape)
+        inputs = _random(3, *shape[1:])
+
+        _, ours, theirs = _predict_both(path, inputs)
+
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
 
     def test_nested_sequential_matches_numpy(self, tmp_path):
@@ -687,6 +822,32 @@ class TestCompile:
         assert results["loss"] == pytest.approx(expected["loss"], abs=1e-6)
         assert results["accuracy"] == pytest.approx(expected["accuracy"])
 
+    def test_keras2_legacy_optimizer_config(self, tmp_path):
+        training_config = {
+            "loss": "mean_squared_error",
+            "metrics": ["mae"],
+            "weighted_metrics": None,
+            "loss_weights": None,
+            "optimizer_config": {
+                "class_name": "SGD",
+                "config": {
+                    "name": "SGD",
+                    "lr": 0.05,
+                    "decay": 0.0,
+                    "momentum": 0.9,
+                    "nesterov": True,
+                },
+            },
+        }
+        path = _two_input_functional_file(tmp_path / "sgd.h5", training_config)
+
+        model = legacy_h5.load_model_from_hdf5(path)
+
+        assert isinstance(model.optimizer, torchkeras.optimizers.SGD)
+        assert model.optimizer.learning_rate == pytest.approx(0.05)
+        assert model.optimizer.momentum == pytest.approx(0.9)
+        assert model.optimizer.nesterov is True
+
     def test_compile_false_leaves_model_uncompiled(self, tmp_path):
         path = _two_input_functional_file(
             tmp_path / "compiled.h5", KERAS2_TRAINING_CONFIG
@@ -822,7 +983,8 @@ class TestLoadWeights:
 
         with pytest.raises(
             ValueError,
-            match=r"'last' weight 'last/kernel' has shape \(3, 2\).*\(3, 7\)",
+            match=r"'last' weight 'last/kernel' has shape \(3, 2\).*\(3, 7\)"
+            r".*skip_mismatch=True",
         ):
             legacy_h5.load_weights_from_hdf5(model, path)
 
@@ -1127,7 +1289,8 @@ class TestErrors:
 
         with pytest.raises(
             ValueError,
-            match="'mystery_layer' from .*unknown.h5.*'MysteryLayer'.*custom_objects",
+            match="'mystery_layer' from .*unknown.h5.*'MysteryLayer'"
+            ".*custom_objects",
         ):
             legacy_h5.load_model_from_hdf5(path)
 
@@ -1173,7 +1336,8 @@ class TestErrors:
 
         with pytest.raises(
             ValueError,
-            match=r"'dense' weight 'dense/kernel' has shape \(3, 2\).*bad.h5.*\(4, 2\)",
+            match=r"'dense' weight 'dense/kernel' has shape \(3, 2\)"
+            r".*bad.h5.*\(4, 2\)",
         ):
             legacy_h5.load_model_from_hdf5(path)
 

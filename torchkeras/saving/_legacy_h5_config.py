@@ -87,7 +87,7 @@ def convert_model_config(
 
 
 class _ConfigConverter:
-    """Converts one file's layer configs, reporting errors with the file."""
+    """Converter of one file's layer configs, which names the file in errors."""
 
     def __init__(self, filepath, custom_objects, safe_mode):
         self.filepath = filepath
@@ -190,9 +190,9 @@ class _ConfigConverter:
         inner = dict(inner)
         entries = inner.get("layers", [])
         # Keras counts a nested model's own input-to-output link as its
-        # node 0, so its first call is node 1; torchkeras counts calls
-        # from 0. Keras 2 numbered every reference this way, Keras 3 only
-        # the `input_layers` and `output_layers` of functional models.
+        # node 0, so its first call is node 1, while torchkeras counts calls
+        # from 0. Keras 2 numbered every reference this way, but Keras 3
+        # only the `input_layers` and `output_layers` of functional models.
         legacy = any(
             isinstance(node, list)
             for entry in entries
@@ -452,9 +452,9 @@ def _builtin_arguments(cls, config: dict, filepath, argument_kind: str) -> dict:
             accepted[key] = value
         elif key not in ("name", "fn", "is_legacy_optimizer", "jit_compile"):
             warnings.warn(
-                f"The {argument_kind} argument {key}={value!r} saved in {filepath} has "
-                f"no counterpart in torchkeras's {cls.__name__} and is left "
-                "out.",
+                f"The {argument_kind} argument {key}={value!r} saved in "
+                f"{filepath} has no counterpart in torchkeras's "
+                f"{cls.__name__} and is left out.",
                 UserWarning,
                 stacklevel=6,
             )
@@ -480,7 +480,7 @@ def _restore_optimizer(optimizer_config, filepath):
     if isinstance(optimizer_config, str):
         return optimizer_config
     try:
-        # TF 2.11+ registered its new optimizers as "Custom>Adam".
+        # Registered names such as "Custom>Adam" resolve to the built-in.
         cls = _find_class(optimizer_config["class_name"])
         config = dict(optimizer_config.get("config") or {})
         if "lr" in config:

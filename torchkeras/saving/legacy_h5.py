@@ -428,9 +428,11 @@ def _mismatch(layer, variables, names, arrays, filepath) -> str | None:
 class _Assignments:
     """Collects checked weight values, then assigns them all at once."""
 
-    def __init__(self, filepath: str, skip_mismatch: bool):
+    def __init__(self, filepath: str, skip_mismatch: bool, offer_skip: bool):
         self.filepath = filepath
         self.skip_mismatch = skip_mismatch
+        # Whether the caller accepts `skip_mismatch`, so errors can offer it.
+        self.offer_skip = offer_skip
         self.pairs: list[tuple[torch.Tensor, np.ndarray]] = []
 
     def add(self, layer, variables, names, arrays) -> None:
@@ -442,6 +444,11 @@ class _Assignments:
                 f"Skipping loading weights for layer {layer.name!r}: {problem}",
                 UserWarning,
                 stacklevel=4,
+            )
+        elif self.offer_skip:
+            raise ValueError(
+                f"{problem} Or pass skip_mismatch=True to skip such layers "
+                "with a warning."
             )
         else:
             raise ValueError(problem)
@@ -465,7 +472,7 @@ def _load_weights_by_order(model, group, filepath, skip_mismatch) -> None:
             "architecture the file was saved from, or pass by_name=True to "
             "match layers by name."
         )
-    assignments = _Assignments(filepath, skip_mismatch)
+    assignments = _Assignments(filepath, skip_mismatch, offer_skip=True)
     for layer, file_layer in zip(layers, file_layers):
         names, arrays = _read_layer_weights(group, file_layer, filepath)
         assignments.add(layer, _legacy_weights(layer), names, arrays)
@@ -484,7 +491,7 @@ def _load_weights_by_name(
     """
     layers = {layer.name: layer for layer in model.layers}
     file_layers = _layers_with_weights(group, filepath)
-    assignments = _Assignments(filepath, skip_mismatch)
+    assignments = _Assignments(filepath, skip_mismatch, offer_skip=not complete)
     for name in file_layers:
         layer = layers.get(name)
         if layer is None:
