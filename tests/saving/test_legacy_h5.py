@@ -642,6 +642,68 @@ class TestLoadModel:
             theirs.predict(features, verbose=0), expected, atol=1e-5
         )
 
+    def test_shared_layer_matches_keras(self, tmp_path):
+        config = {
+            "name": "model",
+            "trainable": True,
+            "layers": [
+                _layer_entry(_input_layer("input_1", [None, 4]), []),
+                _layer_entry(
+                    _dense("dense", 4, "tanh"),
+                    [_node(("input_1", 0)), _node(("dense", 0))],
+                ),
+                _layer_entry(_dense("dense_1", 1), [_node(("dense", 1))]),
+            ],
+            "input_layers": [["input_1", 0, 0]],
+            "output_layers": [["dense_1", 0, 0]],
+        }
+        layers = [
+            ("input_1", []),
+            _dense_weights("dense", 4, 4),
+            _dense_weights("dense_1", 4, 1),
+        ]
+        path = _write_model_file(
+            tmp_path / "shared.h5", "Functional", config, layers
+        )
+        inputs = _random(3, 4)
+
+        _, ours, theirs = _predict_both(path, inputs)
+
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+    def test_frozen_layer_weight_order(self, tmp_path):
+        """A frozen layer's weights follow the trainable ones in its group."""
+        frozen = _dense("dense", 3, batch_input_shape=[None, 4])
+        frozen["config"]["trainable"] = False
+        inner = {
+            "class_name": "Sequential",
+            "config": {
+                "name": "sequential_1",
+                "layers": [frozen, _batch_norm("batch_normalization", -1)],
+            },
+        }
+        config = {
+            "name": "sequential",
+            "layers": [_input_layer("input", [None, 4]), inner],
+        }
+        _, dense_weights = _dense_weights("dense", 4, 3)
+        _, norm_weights = _batch_norm_weights("batch_normalization", 3)
+        nested = norm_weights[:2] + dense_weights + norm_weights[2:]
+        path = _write_model_file(
+            tmp_path / "frozen.h5",
+            "Sequential",
+            config,
+            [("sequential_1", nested)],
+        )
+
+        model = legacy_h5.load_model_from_hdf5(path)
+
+        inner_model = model.get_layer("sequential_1")
+        kernel = inner_model.get_layer("dense").kernel.numpy()
+        gamma = inner_model.get_layer("batch_normalization").gamma.numpy()
+        np.testing.assert_array_equal(kernel, dense_weights[0][1])
+        np.testing.assert_array_equal(gamma, norm_weights[0][1])
+
     def test_sequential_inside_sequential(self, tmp_path):
         inner = {
             "class_name": "Sequential",
