@@ -7,23 +7,34 @@ import torch
 from torchkeras.callbacks.callback import Callback
 
 
-def _ema_pairs(optimizer) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Return `(weight, moving_average)` pairs of an optimizer with EMA on."""
-    averages = getattr(optimizer, "_model_variables_moving_average", None)
-    variables = getattr(optimizer, "_trainable_variables", None)
-    if not getattr(optimizer, "use_ema", False) or not averages or not variables:
+def _check_use_ema(optimizer) -> None:
+    if not getattr(optimizer, "use_ema", False):
         raise ValueError(
             "SwapEMAWeights needs an optimizer that keeps moving averages of "
-            "the weights: compile the model with an optimizer created with "
-            "`use_ema=True`, and train it before evaluating. Received: "
+            "the weights. Compile the model with an optimizer created with "
+            "`use_ema=True`. Received: "
             f"{type(optimizer).__name__} with "
             f"use_ema={getattr(optimizer, 'use_ema', None)!r}"
+        )
+
+
+def _ema_pairs(optimizer) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Return `(weight, moving_average)` pairs from Keras-style attributes."""
+    averages = getattr(optimizer, "_model_variables_moving_average", None)
+    variables = getattr(optimizer, "_trainable_variables", None)
+    if not averages or not variables:
+        raise ValueError(
+            "SwapEMAWeights found no moving averages in the optimizer "
+            f"{type(optimizer).__name__}: it has no `swap_ema_weights()` "
+            "method and no `_model_variables_moving_average` list. Train "
+            "at least one step before evaluating."
         )
     return list(zip(variables, averages))
 
 
 def _swap(optimizer) -> None:
     """Exchange the model's weights with the optimizer's moving averages."""
+    _check_use_ema(optimizer)
     swap = getattr(optimizer, "swap_ema_weights", None)
     if callable(swap):
         swap()
@@ -37,6 +48,11 @@ def _swap(optimizer) -> None:
 
 def _finalize(optimizer) -> None:
     """Make the moving averages equal to the model's current weights."""
+    _check_use_ema(optimizer)
+    copy = getattr(optimizer, "copy_weights_to_ema", None)
+    if callable(copy):
+        copy()
+        return
     with torch.no_grad():
         for variable, average in _ema_pairs(optimizer):
             average.copy_(variable)
@@ -52,9 +68,10 @@ class SwapEMAWeights(Callback):
     those of the averaged model while training continues on the raw
     weights.
 
-    The exchange uses the optimizer's `swap_ema_weights()` method when it
-    has one, otherwise its `_trainable_variables` and
-    `_model_variables_moving_average` lists, as Keras does.
+    The exchange uses the optimizer's `swap_ema_weights()` and
+    `copy_weights_to_ema()` methods when it has them, otherwise its
+    `_trainable_variables` and `_model_variables_moving_average` lists,
+    the attributes Keras's optimizers have.
 
     Args:
         swap_on_epoch: Whether to also put the averages into the model at
