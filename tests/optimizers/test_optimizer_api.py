@@ -18,6 +18,13 @@ CLASSES = {
     "adamw": optimizers.AdamW,
     "rmsprop": optimizers.RMSprop,
     "adagrad": optimizers.Adagrad,
+    "adamax": optimizers.Adamax,
+    "adadelta": optimizers.Adadelta,
+    "adafactor": optimizers.Adafactor,
+    "nadam": optimizers.Nadam,
+    "ftrl": optimizers.Ftrl,
+    "lion": optimizers.Lion,
+    "lamb": optimizers.Lamb,
 }
 
 
@@ -77,9 +84,14 @@ def test_get_unknown_string_lists_close_matches():
         optimizers.get("adamm")
 
 
+def test_get_unknown_string_lists_new_optimizers():
+    with pytest.raises(ValueError, match="Did you mean 'nadam'"):
+        optimizers.get("nadamm")
+
+
 def test_get_unimplemented_keras_name_raises():
-    with pytest.raises(NotImplementedError, match="'nadam' is not available"):
-        optimizers.get("nadam")
+    with pytest.raises(NotImplementedError, match="'muon' is not available"):
+        optimizers.get("muon")
 
 
 def test_get_other_type_raises():
@@ -113,29 +125,62 @@ def test_decay_argument_warns_and_is_ignored():
 
 
 @pytest.mark.parametrize(
-    "argument, value",
-    [
-        ("use_ema", True),
-        ("ema_momentum", 0.9),
-        ("ema_overwrite_frequency", 10),
-        ("loss_scale_factor", 128.0),
-        ("gradient_accumulation_steps", 4),
-    ],
-    ids=["use_ema", "ema_momentum", "ema_overwrite", "loss_scale", "accum"],
+    "steps",
+    [1, 0, -2, 2.0, True, "2"],
+    ids=["1", "0", "-2", "float", "bool", "str"],
 )
-def test_unimplemented_argument_raises(argument, value):
-    with pytest.raises(NotImplementedError, match=f"`{argument}`"):
-        optimizers.Adam(**{argument: value})
+def test_invalid_accumulation_steps_raise(steps):
+    with pytest.raises(
+        ValueError,
+        match=r"`gradient_accumulation_steps` must be an integer >= 2 or None\. "
+        f"Received: gradient_accumulation_steps={steps!r}",
+    ):
+        optimizers.SGD(gradient_accumulation_steps=steps)
 
 
-def test_invalid_accumulation_steps_raise_value_error():
-    with pytest.raises(ValueError, match="integer >= 2"):
-        optimizers.SGD(gradient_accumulation_steps=1)
+@pytest.mark.parametrize(
+    "momentum", [1.5, -0.1, "0.9"], ids=["above", "below", "str"]
+)
+def test_invalid_ema_momentum_raises(momentum):
+    with pytest.raises(
+        ValueError, match=r"`ema_momentum` must be a float in \[0, 1\]"
+    ):
+        optimizers.Adam(use_ema=True, ema_momentum=momentum)
 
 
-def test_two_clipping_arguments_raise():
+def test_ema_momentum_unchecked_without_ema():
+    # Keras checks the EMA arguments only when `use_ema` is on.
+    assert optimizers.Adam(ema_momentum=5.0).ema_momentum == 5.0
+
+
+@pytest.mark.parametrize("frequency", [-1, 2.5], ids=["negative", "float"])
+def test_invalid_ema_overwrite_frequency_raises(frequency):
+    with pytest.raises(
+        ValueError, match="`ema_overwrite_frequency` must be an integer >= 1"
+    ):
+        optimizers.Adam(use_ema=True, ema_overwrite_frequency=frequency)
+
+
+@pytest.mark.parametrize("factor", [0.0, -2.0, float("inf"), "8"])
+def test_invalid_loss_scale_factor_raises(factor):
+    with pytest.raises(
+        ValueError, match="`loss_scale_factor` must be a finite float > 0"
+    ):
+        optimizers.Adam(loss_scale_factor=factor)
+
+
+@pytest.mark.parametrize(
+    "clipping",
+    [
+        {"clipnorm": 1.0, "clipvalue": 0.5},
+        {"clipnorm": 1.0, "global_clipnorm": 1.0},
+        {"clipvalue": 0.5, "global_clipnorm": 1.0},
+    ],
+    ids=["norm_value", "norm_global", "value_global"],
+)
+def test_two_clipping_arguments_raise(clipping):
     with pytest.raises(ValueError, match="Only one of `clipnorm`"):
-        optimizers.SGD(clipnorm=1.0, clipvalue=0.5)
+        optimizers.SGD(**clipping)
 
 
 @pytest.mark.parametrize(
@@ -166,9 +211,50 @@ def test_invalid_hyperparameter_raises(make):
         make()
 
 
-def test_learning_rate_of_wrong_type_raises():
-    with pytest.raises(TypeError, match="`learning_rate` must be a float"):
-        optimizers.SGD(learning_rate="0.1")
+@pytest.mark.parametrize(
+    "learning_rate",
+    ["0.1", None, [0.1], True],
+    ids=["str", "none", "list", "bool"],
+)
+def test_learning_rate_of_wrong_type_raises(learning_rate):
+    with pytest.raises(
+        TypeError,
+        match="`learning_rate` must be a float, a `LearningRateSchedule` or a "
+        "callable",
+    ):
+        optimizers.SGD(learning_rate=learning_rate)
+
+
+@pytest.mark.parametrize(
+    "learning_rate",
+    [-0.1, float("nan"), float("inf")],
+    ids=["negative", "nan", "inf"],
+)
+def test_invalid_learning_rate_value_raises(learning_rate):
+    with pytest.raises(
+        ValueError, match="`learning_rate` must be a finite float >= 0"
+    ):
+        optimizers.Adam(learning_rate=learning_rate)
+
+
+def test_negative_learning_rate_assignment_raises():
+    optimizer = optimizers.SGD(learning_rate=0.1)
+
+    with pytest.raises(ValueError, match="Received: learning_rate=-1.0"):
+        optimizer.learning_rate = -1.0
+    assert optimizer.learning_rate == 0.1
+
+
+def test_float_cannot_replace_schedule():
+    schedule = optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    optimizer = optimizers.SGD(learning_rate=schedule)
+
+    with pytest.raises(TypeError, match="a float cannot be assigned"):
+        optimizer.learning_rate = 0.01
+    optimizer.learning_rate = optimizers.schedules.ExponentialDecay(
+        0.2, 10, 0.5
+    )
+    assert optimizer.learning_rate == pytest.approx(0.2)
 
 
 def test_default_names_are_unique():
@@ -191,12 +277,51 @@ def test_config_round_trip(name):
     assert config["learning_rate"] == 0.25
 
 
-def test_serialized_schedule_not_restorable_yet():
-    config = optimizers.Adam().get_config()
-    config["learning_rate"] = {"class_name": "ExponentialDecay", "config": {}}
+def test_schedule_config_round_trip():
+    schedule = optimizers.schedules.CosineDecay(
+        0.1, decay_steps=10, warmup_target=0.2, warmup_steps=3
+    )
+    config = optimizers.Adam(learning_rate=schedule).get_config()
 
-    with pytest.raises(NotImplementedError, match="learning-rate schedule"):
-        optimizers.Adam.from_config(config)
+    restored = optimizers.Adam.from_config(config)
+
+    assert config["learning_rate"]["module"] == "keras.optimizers.schedules"
+    assert config["learning_rate"]["class_name"] == "CosineDecay"
+    assert isinstance(restored._learning_rate, optimizers.schedules.CosineDecay)
+    assert restored.get_config() == config
+
+
+def test_schedule_config_loads_in_keras():
+    schedule = optimizers.schedules.ExponentialDecay(0.1, 4, 0.5)
+    config = optimizers.Nadam(learning_rate=schedule).get_config()
+
+    reference = keras.optimizers.Nadam.from_config(dict(config))
+
+    assert reference.get_config() == config
+
+
+def test_keras_schedule_config_loads():
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
+        [2], [0.1, 0.01]
+    )
+    config = keras.optimizers.Lion(learning_rate=schedule).get_config()
+
+    ours = optimizers.Lion.from_config(config)
+
+    assert isinstance(
+        ours._learning_rate, optimizers.schedules.PiecewiseConstantDecay
+    )
+    assert ours.get_config() == config
+
+
+def test_from_config_leaves_config_unchanged():
+    schedule = optimizers.schedules.ExponentialDecay(0.1, 4, 0.5)
+    config = optimizers.SGD(learning_rate=schedule).get_config()
+    serialized = dict(config["learning_rate"])
+
+    optimizers.SGD.from_config(config)
+
+    assert config["learning_rate"] == serialized
 
 
 # --- learning rate and iterations ---------------------------------------------
@@ -607,8 +732,28 @@ def test_base_optimizer_without_update_step_raises():
         lambda: optimizers.AdamW(clipvalue=0.5),
         lambda: optimizers.RMSprop(momentum=0.5, centered=True),
         lambda: optimizers.Adagrad(weight_decay=0.1),
+        lambda: optimizers.Adamax(clipnorm=1.0),
+        lambda: optimizers.Adadelta(),
+        lambda: optimizers.Adafactor(),
+        lambda: optimizers.Nadam(use_ema=True, ema_overwrite_frequency=2),
+        lambda: optimizers.Ftrl(l1_regularization_strength=0.1),
+        lambda: optimizers.Lion(gradient_accumulation_steps=2),
+        lambda: optimizers.Lamb(loss_scale_factor=2.0),
     ],
-    ids=["sgd", "adam", "adamw", "rmsprop", "adagrad"],
+    ids=[
+        "sgd",
+        "adam",
+        "adamw",
+        "rmsprop",
+        "adagrad",
+        "adamax",
+        "adadelta",
+        "adafactor",
+        "nadam",
+        "ftrl",
+        "lion",
+        "lamb",
+    ],
 )
 def test_step_reads_no_tensor_values(make, monkeypatch):
     weights = _weights()
@@ -622,3 +767,200 @@ def test_step_reads_no_tensor_values(make, monkeypatch):
         monkeypatch.setattr(torch.Tensor, method, fail)
     for _ in range(2):
         optimizer.apply(_grads(weights), weights)
+
+
+# --- moving averages, accumulation and loss scaling ---------------------------
+
+
+def _trained_ema_optimizer():
+    weights = _weights()
+    optimizer = optimizers.SGD(
+        learning_rate=0.1, use_ema=True, ema_momentum=0.5
+    )
+    for _ in range(3):
+        optimizer.apply(_grads(weights), weights)
+    return optimizer, weights
+
+
+def test_swap_ema_weights_twice_restores():
+    optimizer, weights = _trained_ema_optimizer()
+    trained = [weight.detach().clone() for weight in weights]
+    averages = [
+        average.detach().clone() for average in optimizer._moving_averages
+    ]
+
+    optimizer.swap_ema_weights()
+    for weight, average in zip(weights, averages):
+        assert torch.equal(weight.detach(), average)
+    optimizer.swap_ema_weights()
+
+    for weight, value in zip(weights, trained):
+        assert torch.equal(weight.detach(), value)
+    for average, value in zip(optimizer._moving_averages, averages):
+        assert torch.equal(average, value)
+
+
+def test_copy_weights_to_ema():
+    optimizer, weights = _trained_ema_optimizer()
+
+    optimizer.copy_weights_to_ema()
+
+    for weight, average in zip(weights, optimizer._moving_averages):
+        assert torch.equal(weight.detach(), average)
+
+
+def test_finalize_variable_values_writes_averages():
+    optimizer, weights = _trained_ema_optimizer()
+    stranger = torch.nn.Parameter(torch.ones(2))
+
+    optimizer.finalize_variable_values([stranger, *weights])
+
+    assert torch.equal(stranger.detach(), torch.ones(2))
+    for weight, average in zip(weights, optimizer._moving_averages):
+        assert torch.equal(weight.detach(), average)
+
+
+def test_finalize_without_ema_does_nothing():
+    weights = _weights()
+    before = [weight.detach().clone() for weight in weights]
+
+    optimizers.SGD().finalize_variable_values(weights)
+
+    for weight, value in zip(weights, before):
+        assert torch.equal(weight.detach(), value)
+
+
+@pytest.mark.parametrize("method", ["swap_ema_weights", "copy_weights_to_ema"])
+def test_ema_methods_need_use_ema(method):
+    optimizer = optimizers.SGD()
+    optimizer.build(_weights())
+
+    with pytest.raises(
+        ValueError, match="Create the optimizer with `use_ema=True`"
+    ):
+        getattr(optimizer, method)()
+
+
+@pytest.mark.parametrize("method", ["swap_ema_weights", "copy_weights_to_ema"])
+def test_ema_methods_need_built_optimizer(method):
+    optimizer = optimizers.SGD(use_ema=True)
+
+    with pytest.raises(ValueError, match="needs a built optimizer"):
+        getattr(optimizer, method)()
+
+
+def test_fit_ends_with_moving_averages():
+    import torchkeras
+
+    model = torchkeras.Sequential(
+        [torchkeras.Input((3,)), torchkeras.layers.Dense(1)]
+    )
+    model.compile(optimizer=optimizers.SGD(0.1, use_ema=True), loss="mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+
+    for weight, average in zip(
+        model.trainable_weights, model.optimizer._moving_averages
+    ):
+        assert torch.equal(weight.detach(), average)
+
+
+def test_accumulation_counts_updates():
+    weights = _weights()
+    optimizer = optimizers.SGD(gradient_accumulation_steps=3)
+    for _ in range(7):
+        optimizer.apply(_grads(weights), weights)
+
+    assert int(optimizer.iterations) == 2
+    # The saved count is the number of `apply()` calls, as in Keras.
+    assert int(optimizer.variables[0]) == 7
+
+
+def test_accumulation_applies_mean_gradient():
+    weight = torch.nn.Parameter(torch.zeros(2))
+    optimizer = optimizers.SGD(learning_rate=1.0, gradient_accumulation_steps=2)
+
+    optimizer.apply([torch.tensor([1.0, 2.0])], [weight])
+    assert torch.equal(weight.detach(), torch.zeros(2))
+    optimizer.apply([torch.tensor([3.0, 4.0])], [weight])
+
+    torch.testing.assert_close(weight.detach(), torch.tensor([-2.0, -3.0]))
+    assert torch.equal(optimizer.variables[2], torch.zeros(2))
+
+
+def test_schedule_sees_apply_calls_with_accumulation():
+    seen = []
+
+    def schedule(step):
+        seen.append(step)
+        return 0.1
+
+    weights = _weights()
+    optimizer = optimizers.SGD(
+        learning_rate=schedule, gradient_accumulation_steps=2
+    )
+    for _ in range(4):
+        optimizer.apply(_grads(weights), weights)
+
+    assert seen == [1, 3]
+
+
+def test_scale_loss_and_unscaled_gradients():
+    weight = torch.nn.Parameter(torch.zeros(2))
+    optimizer = optimizers.SGD(learning_rate=1.0, loss_scale_factor=4.0)
+
+    assert float(optimizer.scale_loss(torch.tensor(2.0))) == 8.0
+    optimizer.apply([torch.tensor([4.0, -8.0])], [weight])
+
+    torch.testing.assert_close(weight.detach(), torch.tensor([-1.0, 2.0]))
+
+
+def test_scale_loss_without_factor_returns_loss():
+    loss = torch.tensor(2.0)
+    assert optimizers.SGD().scale_loss(loss) is loss
+
+
+def test_state_names_follow_keras():
+    import torchkeras
+
+    layer = torchkeras.layers.Dense(2, name="dense")
+    layer.build((None, 3))
+    optimizer = optimizers.Adam(name="adam", use_ema=True)
+    optimizer.build(layer.trainable_weights)
+
+    paths = [variable.path for variable in optimizer.variables]
+
+    assert paths[:4] == [
+        "adam/iteration",
+        "adam/learning_rate",
+        "adam/dense_kernel_average",
+        "adam/dense_bias_average",
+    ]
+    assert paths[4:6] == [
+        "adam/dense_kernel_momentum",
+        "adam/dense_kernel_velocity",
+    ]
+    assert optimizer.variables[4].name == "dense_kernel_momentum"
+    assert not optimizer.variables[4].requires_grad
+
+
+def test_nadam_state_survives_set_weights():
+    weights = _weights()
+    twins = [torch.nn.Parameter(weight.detach().clone()) for weight in weights]
+    steps = [_grads(weights) for _ in range(4)]
+    first, second = optimizers.Nadam(0.1), optimizers.Nadam(0.1)
+    for grads in steps[:2]:
+        first.apply(grads, weights)
+    second.build(twins)
+    second.set_weights([v.clone() for v in first.variables])
+    with torch.no_grad():
+        for twin, weight in zip(twins, weights):
+            twin.copy_(weight)
+
+    for grads in steps[2:]:
+        first.apply(grads, weights)
+        second.apply(grads, twins)
+
+    for weight, twin in zip(weights, twins):
+        torch.testing.assert_close(weight.detach(), twin.detach())

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchkeras.optimizers.adadelta import Adadelta
+from torchkeras.optimizers.adafactor import Adafactor
 from torchkeras.optimizers.adagrad import Adagrad
 from torchkeras.optimizers.adam import Adam
+from torchkeras.optimizers.adamax import Adamax
 from torchkeras.optimizers.adamw import AdamW
+from torchkeras.optimizers.ftrl import Ftrl
+from torchkeras.optimizers.lamb import Lamb
+from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.rmsprop import RMSprop
 from torchkeras.optimizers.sgd import SGD
 from torchkeras.utils.lookup import lookup
 
 __all__ = [  # noqa: RUF022 (plain sorted() order, as in other packages)
+    "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Nadam",
     "Optimizer",
     "RMSprop",
     "SGD",
@@ -24,21 +38,30 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as in other packages)
     "serialize",
 ]
 
-# Keras's string names are the lowercased class names.
+# Keras's string names are the lowercased class names. Keras 3.15 has no
+# "lamb" string; it is accepted here too.
 _OPTIMIZERS = {
-    cls.__name__.lower(): cls for cls in (Adagrad, Adam, AdamW, RMSprop, SGD)
+    cls.__name__.lower(): cls
+    for cls in (
+        Adadelta,
+        Adafactor,
+        Adagrad,
+        Adam,
+        Adamax,
+        AdamW,
+        Ftrl,
+        Lamb,
+        Lion,
+        Nadam,
+        RMSprop,
+        SGD,
+    )
 }
 # Names Keras 3.15 accepts that have no torchkeras class yet.
 _NOT_YET_IMPLEMENTED = (
-    "adadelta",
-    "adafactor",
-    "adamax",
-    "ftrl",
-    "lion",
     "lossscaleoptimizer",
     "multioptimizer",
     "muon",
-    "nadam",
     "optimizermap",
     "schedulefreeadamw",
 )

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import warnings
 from typing import Any
 
 import numpy as np
 import torch
-
-# Keras arguments that are accepted only at their default values for now.
-UNIMPLEMENTED_DEFAULTS = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
 
 
 def describe_variable(
@@ -140,32 +132,77 @@ def check_clipping_arguments(
         )
 
 
-def check_unimplemented_arguments(class_name: str, **arguments: Any) -> None:
-    """Raise for the Keras arguments that are accepted only at defaults.
+def check_learning_rate(learning_rate: Any) -> None:
+    """Raise unless `learning_rate` is a finite real number >= 0."""
+    if not is_real_number(learning_rate):
+        raise TypeError(
+            "`learning_rate` must be a float, a `LearningRateSchedule` or a "
+            "callable that returns the learning rate. Received: "
+            f"learning_rate={learning_rate!r} of type "
+            f"{type(learning_rate).__name__}"
+        )
+    if not (math.isfinite(learning_rate) and learning_rate >= 0):
+        raise ValueError(
+            "`learning_rate` must be a finite float >= 0. Received: "
+            f"learning_rate={learning_rate!r}"
+        )
 
-    Invalid values raise ValueError, as in Keras, before valid non-default
-    values raise NotImplementedError.
+
+def check_ema_arguments(
+    use_ema: Any, ema_momentum: Any, ema_overwrite_frequency: Any
+) -> None:
+    """Raise ValueError for invalid moving-average settings.
+
+    As in Keras, `ema_momentum` and `ema_overwrite_frequency` are checked
+    only when `use_ema` is on, and a frequency of 0 means never.
     """
-    steps = arguments["gradient_accumulation_steps"]
-    if steps is not None and not (isinstance(steps, int) and steps >= 2):
+    if not use_ema:
+        return
+    if not (is_real_number(ema_momentum) and 0 <= ema_momentum <= 1):
+        raise ValueError(
+            "`ema_momentum` must be a float in [0, 1]. Received: "
+            f"ema_momentum={ema_momentum!r}"
+        )
+    frequency = ema_overwrite_frequency
+    if frequency and not (
+        isinstance(frequency, (int, np.integer))
+        and not isinstance(frequency, bool)
+        and frequency >= 1
+    ):
+        raise ValueError(
+            "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+            f"Received: ema_overwrite_frequency={frequency!r}"
+        )
+
+
+def check_accumulation_steps(steps: Any) -> None:
+    """Raise ValueError unless `steps` is None or an integer >= 2."""
+    if steps is None:
+        return
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, (int, np.integer))
+        or steps < 2
+    ):
         raise ValueError(
             "`gradient_accumulation_steps` must be an integer >= 2 or None. "
             f"Received: gradient_accumulation_steps={steps!r}"
         )
-    momentum = arguments["ema_momentum"]
-    if arguments["use_ema"] and not 0 <= momentum <= 1:
+
+
+def check_loss_scale_factor(loss_scale_factor: Any) -> None:
+    """Raise ValueError unless the factor is None or a finite float > 0."""
+    if loss_scale_factor is None:
+        return
+    if not (
+        is_real_number(loss_scale_factor)
+        and math.isfinite(loss_scale_factor)
+        and loss_scale_factor > 0
+    ):
         raise ValueError(
-            "`ema_momentum` must be in the range [0, 1]. Received: "
-            f"ema_momentum={momentum!r}"
+            "`loss_scale_factor` must be a finite float > 0 or None. "
+            f"Received: loss_scale_factor={loss_scale_factor!r}"
         )
-    for argument, default in UNIMPLEMENTED_DEFAULTS.items():
-        value = arguments[argument]
-        if value != default:
-            raise NotImplementedError(
-                f"{class_name} does not support `{argument}` yet. Received: "
-                f"{argument}={value!r}. Leave it at its default, "
-                f"{argument}={default!r}."
-            )
 
 
 def check_trainable_variables(variables: list[Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -140,7 +139,7 @@ class Adam(Optimizer):
         cancellation and the first steps would differ from Keras by about
         1e-5 relative.
         """
-        step = self._iterations + 1
+        step = self._num_updates + 1
         scalar = float if dtype == torch.float64 else np.float32
         beta_1 = scalar(self.beta_1)
         beta_2 = scalar(self.beta_2)

@@ -6,19 +6,25 @@ import inspect
 import operator
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+from typing import Union
 
-import numpy as np
 import torch
 
 from torchkeras import initializers
+from torchkeras.backend.variable import Variable
 from torchkeras.optimizers import _gradients
+from torchkeras.optimizers._checks import check_accumulation_steps
 from torchkeras.optimizers._checks import check_clipping_arguments
+from torchkeras.optimizers._checks import check_ema_arguments
 from torchkeras.optimizers._checks import check_keyword_arguments
+from torchkeras.optimizers._checks import check_learning_rate
+from torchkeras.optimizers._checks import check_loss_scale_factor
 from torchkeras.optimizers._checks import check_optional_number
 from torchkeras.optimizers._checks import check_trainable_variables
-from torchkeras.optimizers._checks import check_unimplemented_arguments
 from torchkeras.optimizers._checks import describe_variable
 from torchkeras.optimizers._groups import Batch
 from torchkeras.optimizers._groups import VariableGroup
@@ -45,14 +51,30 @@ BASE_ARGUMENTS_DOC = (
             one factor so that their joint L2 norm is at most this value.
             At most one of `clipnorm`, `clipvalue` and `global_clipnorm`
             may be set.
-        use_ema: Must be False. Moving averages of the weights are not
-            implemented yet.
-        ema_momentum: Must be 0.99, the default, until `use_ema` exists.
-        ema_overwrite_frequency: Must be None, until `use_ema` exists.
-        loss_scale_factor: Must be None. Loss scaling is not implemented
-            yet.
-        gradient_accumulation_steps: Must be None. Gradient accumulation is
-            not implemented yet.
+        use_ema: Bool. If True, the optimizer keeps an exponential moving
+            average (EMA) of every trained weight. `fit()` copies the
+            averages into the weights when training ends (through
+            `finalize_variable_values()`), and `swap_ema_weights()`
+            exchanges weights and averages, for example to evaluate with
+            the averages. Defaults to False.
+        ema_momentum: Float in [0, 1], used when `use_ema` is True. Each
+            step sets `average = ema_momentum * average + (1 -
+            ema_momentum) * weight`; the first step copies the weight.
+            Defaults to 0.99.
+        ema_overwrite_frequency: Integer >= 1 or None, used when `use_ema`
+            is True. If set, the weights are overwritten with their
+            averages every `ema_overwrite_frequency` steps. Defaults to
+            None, which overwrites only at the end of `fit()`.
+        loss_scale_factor: Float > 0 or None. If set, `scale_loss()` (which
+            `fit()` calls before `backward()`) multiplies the loss by this
+            factor and every step divides the gradients by it, which keeps
+            small float16 gradients from underflowing.
+        gradient_accumulation_steps: Integer >= 2 or None. If set, the
+            weights change only every `gradient_accumulation_steps` calls
+            of `apply()`, using the mean of the gradients given since the
+            last change. `iterations` then counts these weight updates,
+            while learning-rate schedules receive the number of `apply()`
+            calls.
         name: String. The optimizer's name, by default the snake_case class
             name made unique (`"adam"`, `"adam_1"`, ...)."""
 )
@@ -79,17 +101,17 @@ class Optimizer:
     the new hyperparameters.
 
     Args:
-        learning_rate: Float, or a callable returning the learning rate.
-            A callable that takes one argument receives the number of
-            steps done so far (a Python int) and is called once per step.
-            A callable without parameters is called with none, as in Keras.
+        learning_rate: Float >= 0, a `LearningRateSchedule`, or a callable
+            returning the learning rate. A schedule, or any callable that
+            takes one argument, receives the number of `apply()` calls
+            done so far (a Python int) and is called once per step. A
+            callable without parameters is called with none, as in Keras.
         {base_arguments}
 
     Raises:
         ValueError: for unknown keyword arguments, more than one clipping
-            argument, or invalid values.
-        NotImplementedError: when an argument listed above as not
-            implemented has a value other than its default.
+            argument, or invalid values such as a negative learning rate.
+        TypeError: if `learning_rate` is not a number or callable.
     """
 
     def __init__(
@@ -110,14 +132,9 @@ class Optimizer:
         check_keyword_arguments(type(self), kwargs)
         check_optional_number("weight_decay", weight_decay)
         check_clipping_arguments(clipnorm, clipvalue, global_clipnorm)
-        check_unimplemented_arguments(
-            type(self).__name__,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-        )
+        check_ema_arguments(use_ema, ema_momentum, ema_overwrite_frequency)
+        check_loss_scale_factor(loss_scale_factor)
+        check_accumulation_steps(gradient_accumulation_steps)
 
         if name is None:
             name = uniquify(to_snake_case(type(self).__name__))
@@ -126,7 +143,7 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
-        self.use_ema = use_ema
+        self.use_ema = bool(use_ema)
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
@@ -146,6 +163,7 @@ class Optimizer:
         self._excluded_from_decay: set[int] = set()
         self._excluded_variables: list[torch.Tensor] = []
         self._excluded_name_pattern: re.Pattern | None = None
+        self._moving_averages: list[torch.Tensor] = []
 
     def __getstate__(self) -> dict[str, Any]:
         # Lookups keyed by `id()` go stale when pickle or deepcopy makes new
@@ -172,7 +190,15 @@ class Optimizer:
     def learning_rate(self) -> float:
         """The learning rate of the next step, as a float.
 
-        Assign a float to change it, or a callable to make it a schedule.
+        Assign a float to change it, for example from a callback during
+        `fit()`, or a schedule or callable to replace it. As in Keras, a
+        float cannot replace a `LearningRateSchedule`.
+
+        Raises:
+            TypeError: if the assigned value is not a number or callable,
+                or if a float is assigned while the learning rate is a
+                `LearningRateSchedule`.
+            ValueError: if the assigned number is negative or not finite.
         """
         return self._current_learning_rate()
 
@@ -188,14 +214,13 @@ class Optimizer:
         ):
             # One read from the device here, none per step.
             learning_rate = learning_rate.item()
-        if isinstance(learning_rate, bool) or not isinstance(
-            learning_rate, (int, float, np.integer, np.floating)
-        ):
+        check_learning_rate(learning_rate)
+        if _is_schedule(self._learning_rate):
             raise TypeError(
-                "`learning_rate` must be a float or a callable that returns "
-                "the learning rate from the step count. Received: "
-                f"learning_rate={learning_rate!r} of type "
-                f"{type(learning_rate).__name__}"
+                "The learning rate of this optimizer is the schedule "
+                f"{self._learning_rate!r}, so a float cannot be assigned. "
+                "Create the optimizer with a float `learning_rate` to change "
+                "it during training, or assign a new schedule."
             )
         self._learning_rate = float(learning_rate)
 
@@ -215,11 +240,25 @@ class Optimizer:
     def iterations(self) -> torch.Tensor:
         """The number of steps done so far, as a new 0-d int32 tensor (as Keras).
 
-        The count itself is a Python int inside the optimizer, so changing
-        the returned tensor does not change it. Use `set_weights()` to
-        restore a saved count.
+        With `gradient_accumulation_steps`, this counts weight updates, that
+        is `apply()` calls divided by `gradient_accumulation_steps` and
+        rounded down, as in Keras. The count itself is a Python int inside
+        the optimizer, so changing the returned tensor does not change it.
+        Use `set_weights()` to restore a saved count.
         """
-        return torch.tensor(self._iterations, dtype=torch.int32)
+        return torch.tensor(self._num_updates, dtype=torch.int32)
+
+    @property
+    def _num_updates(self) -> int:
+        """The number of weight updates so far, as a Python int.
+
+        Bias corrections and `iterations` use this count. It equals the
+        number of `apply()` calls unless gradients are accumulated.
+        """
+        steps = self.gradient_accumulation_steps
+        if steps:
+            return self._iterations // steps
+        return self._iterations
 
     # ------------------------------------------------------------------
     # Building and optimizer state
@@ -248,6 +287,14 @@ class Optimizer:
             id(variable): position
             for position, variable in enumerate(variables)
         }
+        # Keras creates the moving averages and gradient accumulators first,
+        # then the optimizer's own state, and lists them in that order.
+        if self.use_ema:
+            self._moving_averages = self.add_optimizer_variables(
+                variables, "average"
+            )
+        if self.gradient_accumulation_steps:
+            self.add_optimizer_variables(variables, "gradient_accumulator")
         self._build_slots(variables)
         self._groups = make_groups(variables, self._slots)
         self._refresh_weight_decay_lists()
@@ -276,13 +323,25 @@ class Optimizer:
             initializer: Initializer name, instance or callable
                 `(shape, dtype) -> tensor`, `"zeros"` by default.
             dtype: dtype of the tensor, `floatx()` by default.
-            name: Accepted for Keras compatibility. The tensor is a plain
-                `torch.Tensor` and does not store it.
+            name: Name of the state, `"variable"` by default. Its `path`
+                is `"<optimizer name>/<name>"`, as in Keras.
+
+        Returns:
+            A non-trainable `Variable`.
         """
-        del name
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
-        self._optimizer_variables.append(value)
-        return value
+        return self._track_state(value, name or "variable")
+
+    def _track_state(self, value: torch.Tensor, name: str) -> Variable:
+        """Wrap `value` as a named, non-trainable `Variable` and list it."""
+        state = Variable(
+            value.detach(),
+            trainable=False,
+            name=name,
+            path=f"{self.name}/{name}",
+        )
+        self._optimizer_variables.append(state)
+        return state
 
     def add_variable_from_reference(
         self,
@@ -294,12 +353,18 @@ class Optimizer:
 
         Args:
             reference_variable: The weight the state belongs to.
-            name: Accepted for Keras compatibility. The tensor is a plain
-                `torch.Tensor` and does not store it.
+            name: Name of the state, such as `"momentum"`. As in Keras, the
+                state is named `<weight path>_<name>` with `/` replaced by
+                `_` (`"dense_kernel_momentum"`), or `variable_<name>` for
+                a weight without a Keras path.
             initializer: `"zeros"`, a float constant, an initializer name or
                 instance.
+
+        Returns:
+            A non-trainable `Variable` on the weight's device and dtype.
         """
-        del name
+        path = getattr(reference_variable, "path", None)
+        prefix = path.replace("/", "_") if isinstance(path, str) else "variable"
         reference = reference_variable.detach()
         if isinstance(initializer, str) and initializer == "zeros":
             value = torch.zeros_like(
@@ -315,8 +380,7 @@ class Optimizer:
             value = initializers.get(initializer)(
                 tuple(reference.shape), dtype=reference.dtype
             ).to(reference.device)
-        self._optimizer_variables.append(value)
-        return value
+        return self._track_state(value, f"{prefix}_{name or 'var'}")
 
     def add_optimizer_variables(
         self,
@@ -369,15 +433,30 @@ class Optimizer:
     def variables(self) -> list[torch.Tensor]:
         """The optimizer state in Keras's order.
 
-        First the step count (int32), then the learning rate (float32,
-        only while it is a float and not a schedule), then the per-weight
-        state tensors. The first two are snapshots, so assigning to them
-        changes nothing. The per-weight tensors are the live state.
+        First the number of `apply()` calls (int32, named `iteration`),
+        then the learning rate (float32, only while it is a float and not a
+        schedule), then the state created in `build()`: the moving
+        averages when `use_ema` is on, the gradient accumulators when
+        `gradient_accumulation_steps` is set, and the optimizer's own
+        state. The first two are snapshots, so assigning to them changes
+        nothing. The others are the live state.
         """
-        snapshot = [self.iterations]
+        snapshot = [
+            Variable(
+                torch.tensor(self._iterations, dtype=torch.int32),
+                trainable=False,
+                name="iteration",
+                path=f"{self.name}/iteration",
+            )
+        ]
         if isinstance(self._learning_rate, float):
             snapshot.append(
-                torch.tensor(self._learning_rate, dtype=torch.float32)
+                Variable(
+                    torch.tensor(self._learning_rate, dtype=torch.float32),
+                    trainable=False,
+                    name="learning_rate",
+                    path=f"{self.name}/learning_rate",
+                )
             )
         return snapshot + self._optimizer_variables
 
@@ -570,6 +649,28 @@ class Optimizer:
                 f"No gradients were given for any weight. Received: {grads!r}"
             )
 
+        if self.loss_scale_factor is not None:
+            # `scale_loss()` multiplied the loss, so the gradients are
+            # divided by the same factor before anything else.
+            for batch in batches:
+                batch.grads = torch._foreach_div(
+                    batch.grads, self.loss_scale_factor
+                )
+        if self.gradient_accumulation_steps:
+            self._accumulate_or_update(batches)
+        else:
+            self._update_batches(batches)
+        if self.use_ema:
+            self._update_moving_averages()
+        # As in Keras, constraints run after every call, also on calls
+        # that only accumulate gradients.
+        for batch in batches:
+            for variable in batch.constrained:
+                variable.copy_(variable.constraint(variable))
+        return missing
+
+    def _update_batches(self, batches: list[Batch]) -> None:
+        """Clip the gradients, decay the weights and run the update rule."""
         self._clip_gradients(batches)
         learning_rate = self._current_learning_rate()
         if self.weight_decay:
@@ -581,9 +682,48 @@ class Optimizer:
             self._update_variables(
                 batch.variables, batch.grads, batch.slots, learning_rate
             )
-            for variable in batch.constrained:
-                variable.copy_(variable.constraint(variable))
-        return missing
+
+    def _accumulate_or_update(self, batches: list[Batch]) -> None:
+        """Add the gradients to the accumulators, or update the weights.
+
+        Every `gradient_accumulation_steps`-th call updates the weights
+        with the mean of the accumulated gradients and this call's, then
+        zeroes every accumulator. A weight without a gradient in that call
+        is not updated, as in Keras.
+        """
+        steps = self.gradient_accumulation_steps
+        if (self._iterations + 1) % steps != 0:
+            for batch in batches:
+                torch._foreach_add_(
+                    batch.slots["gradient_accumulator"], batch.grads
+                )
+            return
+        for batch in batches:
+            grads = torch._foreach_add(
+                batch.grads, batch.slots["gradient_accumulator"]
+            )
+            torch._foreach_div_(grads, float(steps))
+            batch.grads = grads
+        self._update_batches(batches)
+        for group in self._groups:
+            torch._foreach_zero_(group.slots["gradient_accumulator"])
+
+    def _update_moving_averages(self) -> None:
+        """Move each weight's average toward the weight, as Keras does.
+
+        Every `apply()` call updates every average, also for weights without
+        a gradient and on calls that only accumulate gradients. While no
+        weight update has happened yet, the average is set to the weight.
+        """
+        momentum = self.ema_momentum if self._num_updates != 0 else 0.0
+        for group in self._groups:
+            averages = group.slots["average"]
+            torch._foreach_mul_(averages, momentum)
+            torch._foreach_add_(averages, group.variables, alpha=1.0 - momentum)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self._num_updates + 1) % frequency == 0:
+            for group in self._groups:
+                torch._foreach_copy_(group.variables, group.slots["average"])
 
     def _clip_gradients(self, batches: list[Batch]) -> None:
         if self.clipnorm and self.clipnorm > 0:
@@ -702,26 +842,113 @@ class Optimizer:
     # Keras training-loop hooks
 
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
-        """Return `loss` unchanged, because `loss_scale_factor` is None."""
+        """Multiply `loss` by `loss_scale_factor`, or return it unchanged.
+
+        `fit()` calls this before `backward()`. A custom training loop that
+        sets `loss_scale_factor` calls it too, because `apply()` divides
+        the gradients by the factor.
+        """
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
         return loss
 
     def finalize_variable_values(
         self, var_list: Sequence[torch.Tensor]
     ) -> None:
-        """Do nothing. Keras overwrites weights here when `use_ema` is on."""
-        del var_list
+        """Copy the moving averages into the weights when `use_ema` is on.
+
+        `fit()` calls this after its last epoch, as Keras's does. Weights in
+        `var_list` that this optimizer does not train are left unchanged.
+        Without `use_ema`, or before the optimizer is built, this does
+        nothing.
+
+        Args:
+            var_list: The model's trainable weights.
+        """
+        if not (self.use_ema and self.built):
+            return
+        with torch.no_grad():
+            for variable in var_list:
+                position = self._variable_positions.get(id(variable))
+                if position is not None:
+                    variable.copy_(self._moving_averages[position])
+
+    def swap_ema_weights(self) -> None:
+        """Exchange the trained weights with their moving averages, in place.
+
+        After one call the weights hold the averages and the optimizer
+        holds the trained values. A second call restores both, so a
+        callback can evaluate with the averages and then continue
+        training (Keras's `SwapEMAWeights` does this).
+
+        Raises:
+            ValueError: if `use_ema` is False or the optimizer is not built.
+        """
+        self._check_moving_averages("swap_ema_weights")
+        with torch.no_grad():
+            for group in self._groups:
+                averages = group.slots["average"]
+                trained = [variable.clone() for variable in group.variables]
+                torch._foreach_copy_(group.variables, averages)
+                torch._foreach_copy_(averages, trained)
+
+    def copy_weights_to_ema(self) -> None:
+        """Set every moving average to its weight's current value.
+
+        Keras's `SwapEMAWeights` does this after the last epoch once the
+        averages are in the weights, so that the final weights are what
+        `finalize_variable_values()` writes at the end of `fit()`.
+
+        Raises:
+            ValueError: if `use_ema` is False or the optimizer is not built.
+        """
+        self._check_moving_averages("copy_weights_to_ema")
+        with torch.no_grad():
+            for group in self._groups:
+                torch._foreach_copy_(group.slots["average"], group.variables)
+
+    def _check_moving_averages(self, method: str) -> None:
+        if not self.use_ema:
+            raise ValueError(
+                f"`{method}()` needs moving averages of the weights. Create "
+                f"the optimizer with `use_ema=True`. Received: use_ema="
+                f"{self.use_ema}"
+            )
+        if not self.built:
+            raise ValueError(
+                f"`{method}()` needs a built optimizer. Train at least one "
+                "step, or call `optimizer.build(trainable_variables)` "
+                "first."
+            )
 
     # ------------------------------------------------------------------
     # Serialization
 
     def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments, with Keras's keys."""
-        # TODO: serialize learning-rate schedule objects as Keras does, once
-        # the schedule classes exist. A callable is stored as itself now, so
-        # the config round-trips in Python but is not JSON.
+        """Return the constructor arguments, with Keras's keys.
+
+        A `LearningRateSchedule` is stored as its `schedules.serialize()`
+        dict, under Keras's module name for built-in schedules, as in
+        Keras. Another callable with `get_config()` is stored as its
+        `serialize_keras_object()` dict.
+        """
+        learning_rate = self._learning_rate
+        if _is_schedule(learning_rate):
+            from torchkeras.optimizers import schedules
+
+            learning_rate = schedules.serialize(learning_rate)
+        elif callable(learning_rate) and hasattr(learning_rate, "get_config"):
+            # Imported here because the saving package imports optimizers.
+            from torchkeras.saving.serialization import serialize_keras_object
+
+            learning_rate = serialize_keras_object(learning_rate)
+        # NOTE: Keras also serializes a plain function here, into a dict
+        # that a lambda cannot be restored from. A callable without
+        # `get_config()` is stored as itself, so the config round-trips in
+        # Python but is not JSON.
         return {
             "name": self.name,
-            "learning_rate": self._learning_rate,
+            "learning_rate": learning_rate,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
@@ -739,16 +966,21 @@ class Optimizer:
     ) -> Optimizer:
         """Create an optimizer (without state) from `get_config()` output.
 
-        Raises:
-            NotImplementedError: if `learning_rate` is a serialized
-                schedule (a dict), which cannot be restored yet.
+        A `learning_rate` given as a dict is deserialized into a schedule
+        with `schedules.deserialize()`, which also finds custom schedules
+        in `custom_objects` and the registry, as Keras does.
+
+        Args:
+            config: The constructor arguments. The dict is not modified.
+            custom_objects: Optional dict mapping names to custom classes,
+                such as a schedule defined outside torchkeras.
         """
-        del custom_objects
+        config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            raise NotImplementedError(
-                f"{cls.__name__}.from_config() cannot restore a serialized "
-                "learning-rate schedule yet. Replace config['learning_rate'] "
-                "with a float or a callable."
+            from torchkeras.optimizers import schedules
+
+            config["learning_rate"] = schedules.deserialize(
+                config["learning_rate"], custom_objects=custom_objects
             )
         return cls(**config)
 
@@ -772,6 +1004,17 @@ class Optimizer:
 Optimizer.__doc__ = Optimizer.__doc__.replace(
     "{base_arguments}", BASE_ARGUMENTS_DOC
 )
+
+
+def _is_schedule(learning_rate: Any) -> bool:
+    """Return whether `learning_rate` is a `LearningRateSchedule`."""
+    if not callable(learning_rate):
+        return False
+    try:
+        from torchkeras.optimizers.schedules import LearningRateSchedule
+    except ModuleNotFoundError:
+        return False
+    return isinstance(learning_rate, LearningRateSchedule)
 
 
 def _accepts_one_argument(function: Callable[..., Any]) -> bool:

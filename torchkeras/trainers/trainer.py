@@ -537,6 +537,9 @@ class Trainer:
             variables = self._snapshot_train_variables()
         for variable in variables:
             variable.grad = None
+        if hasattr(self.optimizer, "scale_loss"):
+            # After the loss tracker: logs show the unscaled loss, as Keras.
+            loss = self.optimizer.scale_loss(loss)
         if loss.requires_grad:
             loss.backward()
         if isinstance(self.optimizer, torch.optim.Optimizer):
@@ -758,6 +761,9 @@ class Trainer:
                 adapter.on_epoch_end()
                 if self.stop_training or getattr(adapter, "exhausted", False):
                     break
+            if hasattr(self.optimizer, "finalize_variable_values") and epochs > 0:
+                # Copies the moving averages into the weights when `use_ema`.
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end(training_logs)
         finally:
             self._restore_modes(modes)
