@@ -97,6 +97,7 @@ CASES = {
     "Softmax": ({"axis": -1}, (2, 5)),
     "Subtract": ({}, [(2, 4), (2, 4)]),
     "TorchModuleWrapper": ({}, (2, 3)),
+    "Lambda": ({}, (2, 4)),
 }
 
 # Config entries whose values may differ from Keras's for the same layer.
@@ -127,6 +128,9 @@ def _make(module, class_name):
     kwargs, _ = CASES[class_name]
     if class_name == "TorchModuleWrapper":
         return module.layers.TorchModuleWrapper(torch.nn.Linear(3, 2))
+    if class_name == "Lambda":
+        # A built-in activation is saved by name, so it loads without code.
+        return module.layers.Lambda(module.activations.tanh, output_shape=(4,))
     return getattr(module.layers, class_name)(**kwargs)
 
 

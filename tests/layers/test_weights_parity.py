@@ -82,8 +82,9 @@ WEIGHTLESS_CASES = {
 }
 
 # Exported layer classes covered by a dedicated test below rather than by
-# the tables: InputLayer has no call, TorchModuleWrapper takes a module.
-SPECIAL_CASES = {"InputLayer", "TorchModuleWrapper"}
+# the tables: InputLayer has no call, TorchModuleWrapper takes a module and
+# Lambda takes a function.
+SPECIAL_CASES = {"InputLayer", "Lambda", "TorchModuleWrapper"}
 
 
 def _exported_layer_classes():
@@ -195,6 +196,17 @@ def test_frozen_layer_weight_flags_match_keras():
 def test_weightless_layer_has_no_weights(class_name):
     config, shape = WEIGHTLESS_CASES[class_name]
     ours, theirs = _layer_pair(class_name, config, shape)
+    assert theirs.weights == []
+    for attribute in WEIGHT_LISTS:
+        assert getattr(ours, attribute) == [], attribute
+    assert list(ours.parameters()) == []
+
+
+def test_lambda_layer_has_no_weights():
+    ours = layers.Lambda(torch.tanh)
+    theirs = keras.layers.Lambda(keras.ops.tanh)
+    ours(np.zeros((2, 4), "float32"))
+    theirs(np.zeros((2, 4), "float32"))
     assert theirs.weights == []
     for attribute in WEIGHT_LISTS:
         assert getattr(ours, attribute) == [], attribute

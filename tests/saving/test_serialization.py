@@ -95,10 +95,11 @@ class TestSerialize:
             keras.losses.mean_squared_error
         )
 
-    def test_lambda_warns(self):
+    def test_lambda_warns_and_writes_bytecode(self):
         with pytest.warns(UserWarning, match="lambda"):
             config = saving.serialize_keras_object(lambda x: x)
-        assert config["config"] == "<lambda>"
+        assert config["class_name"] == "__lambda__"
+        assert "value" in config["config"]
 
     def test_torch_optimizer_raises(self):
         optimizer = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], 0.1)
@@ -457,9 +458,13 @@ class TestSafeMode:
         with pytest.raises(ValueError, match="safe_mode=False"):
             saving.deserialize_keras_object(_LAMBDA)
 
-    def test_lambda_not_supported_unsafe(self):
-        with pytest.raises(NotImplementedError, match="cannot load yet"):
-            saving.deserialize_keras_object(_LAMBDA, safe_mode=False)
+    def test_lambda_loads_outside_safe_mode(self):
+        with pytest.warns(UserWarning, match="lambda"):
+            config = saving.serialize_keras_object(lambda x: x + 1)
+        restored = saving.deserialize_keras_object(
+            _json_round_trip(config), safe_mode=False
+        )
+        assert restored(1) == 2
 
     def test_torch_module_wrapper_needs_unsafe(self):
         wrapper = layers.TorchModuleWrapper(torch.nn.Linear(3, 2))
