@@ -141,3 +141,15 @@ def test_scheduler_non_float_output_raises():
 def test_scheduler_not_callable_raises():
     with pytest.raises(TypeError, match="`schedule` must be a function"):
         callbacks.LearningRateScheduler(0.1)
+
+
+def test_reduce_lr_unknown_keyword_raises():
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments: \['epsilon'\]"):
+        callbacks.ReduceLROnPlateau(epsilon=1e-4)
+
+
+def test_scheduler_accepts_int_rate():
+    ours, _ = twins()
+    scheduler = callbacks.LearningRateScheduler(lambda epoch: 1)
+    history = ours.fit(X, Y, epochs=1, callbacks=[scheduler], **FIT_ARGS)
+    assert history.history["learning_rate"] == [1.0]

@@ -49,8 +49,8 @@ class TensorBoard(Callback):
 
     Training values go to `log_dir/train` and validation values to
     `log_dir/validation`, under Keras's tags: `epoch_<name>` per epoch
-    (the learning rate as `epoch_learning_rate`), `batch_<name>` per batch
-    when `update_freq` asks for it, and `evaluation_<name>_vs_iterations`
+    (the learning rate as `epoch_learning_rate`), `batch_<name>` every
+    `update_freq` batches, and `evaluation_<name>_vs_iterations`
     after each evaluation, stepped by the optimizer's iteration count.
     Files are written with `torch.utils.tensorboard.SummaryWriter`; view
     them with `tensorboard --logdir LOG_DIR`.
@@ -109,6 +109,7 @@ class TensorBoard(Callback):
             )
         self.update_freq = _check_update_freq(update_freq)
         self._writer_class = _summary_writer_class()
+
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
@@ -117,9 +118,9 @@ class TensorBoard(Callback):
         self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
+
         self._writers = {}
         self._global_train_batch = 0
-        self._global_test_batch = 0
         self._epoch_start_time = 0.0
         self._epoch_start_iterations = 0
         self._batch_start_time = 0.0
@@ -189,9 +190,6 @@ class TensorBoard(Callback):
             value = to_float(value)
             if isinstance(value, float):
                 writer.add_scalar(f"batch_{name}", value, step)
-
-    def on_test_batch_begin(self, batch, logs=None):
-        self._global_test_batch += 1
 
     def on_test_end(self, logs=None):
         optimizer = getattr(self.model, "optimizer", None)
