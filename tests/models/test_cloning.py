@@ -311,3 +311,13 @@ def test_custom_loss_and_metric_copied():
     assert clone.loss is not model.loss
     history = clone.fit(np.ones((4, 4)), np.ones((4, 2)), verbose=0)
     assert "max_error" in history.history
+
+
+def test_lambda_layer_clones_without_unsafe_mode():
+    inputs = torchkeras.Input((3,))
+    doubled = torchkeras.layers.Lambda(lambda t: t * 2)(inputs)
+    model = torchkeras.Model(inputs, torchkeras.layers.Dense(2)(doubled))
+    clone = clone_model(model)
+    clone.set_weights(model.get_weights())
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -15,6 +15,7 @@ from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
 from torchkeras.models.functional import Functional
 from torchkeras.models.sequential import Sequential
+from torchkeras.saving.serialization import _SafeModeScope
 from torchkeras.saving.serialization import deserialize_keras_object
 from torchkeras.saving.serialization import serialize_keras_object
 from torchkeras.utils.tree import flatten
@@ -115,7 +116,10 @@ def clone_model(
 
 
 def _clone_layer(layer: Layer) -> Layer:
-    return type(layer).from_config(layer.get_config())
+    # The config comes from a live layer, not a file, so a `Lambda`'s
+    # bytecode is this process's own code and safe mode does not apply.
+    with _SafeModeScope(False):
+        return type(layer).from_config(layer.get_config())
 
 
 def _wrap_clone_function(clone_function, call_function, recursive, cache):
