@@ -105,6 +105,24 @@ def test_keras_resumes_from_our_backup(tmp_path):
     assert_weights_close(theirs.get_weights(), reference.get_weights())
 
 
+def test_we_resume_from_keras_backup(tmp_path):
+    ours, theirs = twins(optimizer="adam", learning_rate=0.05)
+    reference, _ = twins(optimizer="adam", learning_rate=0.05)
+    reference.fit(X, Y, epochs=EPOCHS, **FIT_ARGS)
+    backup_dir = str(tmp_path / "backup")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        theirs.fit(
+            X, Y, epochs=EPOCHS,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir), _interrupter(keras, 3)],
+            **FIT_ARGS,
+        )
+    history = ours.fit(
+        X, Y, epochs=EPOCHS, callbacks=[callbacks.BackupAndRestore(backup_dir)], **FIT_ARGS
+    )
+    assert history.epoch == [3, 4]
+    assert_weights_close(ours.get_weights(), reference.get_weights())
+
+
 def test_backup_files_keep_keras_layout(tmp_path):
     ours, _ = twins()
     backup_dir = tmp_path / "backup"

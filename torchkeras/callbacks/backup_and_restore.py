@@ -166,7 +166,7 @@ class BackupAndRestore(Callback):
 
     def _save_backup(self) -> None:
         """Write the weights file, then the JSON counter, each renamed into place."""
-        if dist.is_available() and dist.is_initialized() and dist.get_rank() != 0:
+        if not _is_rank_zero():
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
@@ -193,8 +193,17 @@ class BackupAndRestore(Callback):
                 json.dump(metadata, file)
 
     def on_train_end(self, logs=None):
+        if not _is_rank_zero():
+            return
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+
+
+def _is_rank_zero() -> bool:
+    """Return whether this process writes files under `torch.distributed`."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank() == 0
+    return True
 
 
 def _copy_atomically(source: str, destination: str) -> None:
