@@ -12,10 +12,12 @@ class Callback:
     batch index and a `logs` dict of metric values. Hooks that a callback
     does not override cost nothing per step.
 
-    A hook may set `self.model.stop_training = True` to end `fit` after
-    the current batch (or, from an epoch or validation hook, after the
-    current epoch). `self.model.stop_evaluating` and
-    `self.model.stop_predicting` end `evaluate` and `predict` the same way.
+    A hook may set `self.model.stop_training = True` to end `fit`. Set in
+    a batch hook, `on_train_begin` or `on_epoch_begin`, it takes effect
+    after the batch that runs next or is running. Set in `on_epoch_end` or
+    a validation hook, it takes effect after the current epoch.
+    `self.model.stop_evaluating` and `self.model.stop_predicting` end
+    `evaluate` and `predict` after the current batch.
 
     Attributes:
         model: The model being trained, set by `set_model`. A model wrapped
