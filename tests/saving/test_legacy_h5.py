@@ -11,7 +11,9 @@ import os
 
 os.environ["KERAS_BACKEND"] = "torch"
 
+import codecs
 import json
+import marshal
 
 import h5py
 import keras
@@ -466,6 +468,32 @@ def _layer_case_file(path, layers, shape):
         else:
             weights.append((name, []))
     return _write_model_file(path, "Sequential", config, weights)
+
+
+def _lambda_file(path):
+    """Sequential with a Keras 2 `Lambda` whose function is `x * 2`."""
+
+    def double(x):
+        return x * 2.0
+
+    # Keras 2 stored a lambda as base64 text of its marshalled code object.
+    code = codecs.encode(marshal.dumps(double.__code__), "base64")
+    layer = _plain(
+        "Lambda",
+        "lambda",
+        function=[code.decode("ascii"), None, None],
+        function_type="lambda",
+        module="__main__",
+        output_shape=None,
+        output_shape_type="raw",
+        output_shape_module=None,
+        arguments={},
+    )
+    config = {
+        "name": "sequential",
+        "layers": [_input_layer("input", [None, 3]), layer],
+    }
+    return _write_model_file(path, "Sequential", config, [("lambda", [])])
 
 
 def _predict_both(path, inputs):
@@ -1371,18 +1399,23 @@ class TestErrors:
             legacy_h5.load_model_from_hdf5(path)
 
     def test_lambda_rejected_in_safe_mode(self, tmp_path):
-        config = {
-            "name": "sequential",
-            "layers": [
-                _plain("Lambda", "lambda", function=["4wEAAA==", None, None])
-            ],
-        }
-        path = _write_model_file(
-            tmp_path / "lambda.h5", "Sequential", config, [("lambda", [])]
-        )
+        path = _lambda_file(tmp_path / "lambda.h5")
 
         with pytest.raises(ValueError, match="safe_mode=False"):
             legacy_h5.load_model_from_hdf5(path)
+
+    def test_lambda_loads_without_safe_mode(self, tmp_path):
+        path = _lambda_file(tmp_path / "lambda.h5")
+        inputs = _random(2, 3)
+
+        model = legacy_h5.load_model_from_hdf5(path, safe_mode=False)
+        reference = keras.saving.load_model(path, safe_mode=False)
+
+        ours = model.predict(inputs, verbose=0)
+        np.testing.assert_allclose(ours, inputs * 2.0, atol=1e-6)
+        np.testing.assert_allclose(
+            ours, reference.predict(inputs, verbose=0), atol=1e-6
+        )
 
     def test_model_weight_shape_mismatch(self, tmp_path):
         config = {

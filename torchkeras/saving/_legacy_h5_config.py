@@ -62,7 +62,6 @@ def convert_model_config(
     config: dict,
     filepath: str = "<config>",
     custom_objects: Mapping[str, Any] | None = None,
-    safe_mode: bool = True,
 ) -> dict:
     """Convert a Keras 2 model config to the format of Keras 3's `to_json()`.
 
@@ -80,7 +79,7 @@ def convert_model_config(
             f"The `model_config` of {filepath} must be a JSON object with "
             f"`class_name` and `config` keys. Received: {str(config)[:200]}"
         )
-    converter = _ConfigConverter(filepath, custom_objects, safe_mode)
+    converter = _ConfigConverter(filepath, custom_objects)
     return converter.convert_entry(
         copy.deepcopy(config), config.get("class_name")
     )
@@ -89,10 +88,9 @@ def convert_model_config(
 class _ConfigConverter:
     """Converter of one file's layer configs, which names the file in errors."""
 
-    def __init__(self, filepath, custom_objects, safe_mode):
+    def __init__(self, filepath, custom_objects):
         self.filepath = filepath
         self.custom_objects = custom_objects
-        self.safe_mode = safe_mode
 
     def convert_entry(self, entry: dict, layer_name) -> dict:
         """Convert one `{"class_name", "config"}` entry (layer or model)."""
@@ -140,8 +138,6 @@ class _ConfigConverter:
         from torchkeras.saving.serialization import _resolve_class
 
         class_name = entry["class_name"]
-        if class_name == "Lambda":
-            self._reject_lambda(layer_name)
         lookup = {
             key: entry[key]
             for key in ("module", "registered_name")
@@ -159,21 +155,6 @@ class _ConfigConverter:
                 f"torchkeras has no layer class {class_name!r}. "
                 f"{hint + ' ' if hint else ''}{error}"
             ) from None
-
-    def _reject_lambda(self, layer_name) -> None:
-        if self.safe_mode:
-            raise ValueError(
-                f"Layer {layer_name!r} in {self.filepath} is a `Lambda` layer, "
-                "whose Python bytecode could run anything, so loading it is "
-                "rejected by default. If you trust the file, pass "
-                "`safe_mode=False`."
-            )
-        raise NotImplementedError(
-            f"Layer {layer_name!r} in {self.filepath} is a `Lambda` layer, "
-            "which torchkeras cannot load yet even with safe_mode=False. "
-            "Replace it with a custom layer and pass that class in "
-            "`custom_objects`."
-        )
 
     def _convert_sequential(self, inner) -> dict:
         if isinstance(inner, list):

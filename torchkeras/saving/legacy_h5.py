@@ -102,7 +102,7 @@ def load_model_from_hdf5(
             file, "training_config", filepath
         )
         config = _legacy_h5_config.convert_model_config(
-            model_config, filepath, custom_objects, safe_mode
+            model_config, filepath, custom_objects
         )
         model = _legacy_h5_config.create_model(
             config, custom_objects, safe_mode, filepath
