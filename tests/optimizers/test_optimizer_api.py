@@ -718,6 +718,25 @@ def test_custom_update_step_optimizer():
         torch.testing.assert_close(weight.detach(), twin.detach())
 
 
+def test_custom_optimizer_with_ema_and_accumulation():
+    options = {"use_ema": True, "gradient_accumulation_steps": 2}
+    weights = _weights()
+    twins = [torch.nn.Parameter(weight.detach().clone()) for weight in weights]
+    custom = _KerasStyleMomentum(learning_rate=0.1, **options)
+    builtin = optimizers.SGD(learning_rate=0.1, momentum=0.9, **options)
+
+    for _ in range(4):
+        grads = _grads(weights)
+        custom.apply(grads, weights)
+        builtin.apply(grads, twins)
+
+    assert int(custom.iterations) == 2
+    for weight, twin in zip(weights, twins):
+        torch.testing.assert_close(weight.detach(), twin.detach())
+    for ours, reference in zip(custom.variables, builtin.variables):
+        torch.testing.assert_close(ours, reference)
+
+
 def test_base_optimizer_without_update_step_raises():
     weight = torch.nn.Parameter(torch.ones(2))
     with pytest.raises(NotImplementedError, match="must implement"):
