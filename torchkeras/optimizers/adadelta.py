@@ -26,8 +26,8 @@ class Adadelta(Optimizer):
     w += learning_rate * delta
     ```
 
-    This is the rule of Zeiler (2012) with a learning rate, as Keras and
-    `torch.optim.Adadelta` both write it, so the update runs on
+    Keras and `torch.optim.Adadelta` (torch 2.13) both write the rule this
+    way, so the update runs on
     `torch.optim.adadelta.adadelta` with multi-tensor kernels. Only the
     defaults differ: Keras uses `learning_rate=0.001`, `rho=0.95`,
     `epsilon=1e-7`, torch `lr=1.0`, `rho=0.9`, `eps=1e-6`.

@@ -36,8 +36,8 @@ class Adafactor(Optimizer):
     w -= alpha * u / max(1, rms(u) / clip_threshold)
     ```
 
-    where `rms(x) = sqrt(mean(x**2))`. This is the rule of Shazeer and
-    Stern (2018) as Keras writes it, without first moments. As in Keras,
+    where `rms(x) = sqrt(mean(x**2))`. This is the rule as Keras 3.15
+    writes it, without first moments. As in Keras,
     `relative_step` changes nothing, because `rho` already caps the
     learning rate at `1 / sqrt(t)`. `torch.optim.Adafactor` (torch 2.13)
     clamps the second-moment estimate at `eps1**2` instead of adding

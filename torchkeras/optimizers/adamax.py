@@ -25,7 +25,7 @@ class Adamax(Optimizer):
     w -= learning_rate * m / ((1 - beta_1**t) * (u + epsilon))
     ```
 
-    This is Keras's form (Kingma and Ba, 2014, section 7).
+    This is Keras's form.
     `torch.optim.Adamax` adds `eps` inside the maximum and uses a default
     learning rate of 0.002, so the two differ.
 

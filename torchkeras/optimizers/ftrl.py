@@ -29,8 +29,8 @@ class Ftrl(Optimizer):
     n = n_new
     ```
 
-    where `l1 = l1_regularization_strength`. This is the rule of McMahan
-    et al. (2013) as Keras writes it, so a weight is exactly 0 while
+    where `l1 = l1_regularization_strength`. This is the rule as Keras 3.15
+    writes it, so a weight is exactly 0 while
     `abs(z) <= l1`. `torch.optim` has no FTRL.
 
     Args:

@@ -27,11 +27,10 @@ class Lamb(Optimizer):
     w -= learning_rate * ratio * r
     ```
 
-    This is the rule of You et al. (2019), as in Keras, with weight decay
-    applied separately (see `weight_decay`). Lamb keeps step sizes
-    proportional to the weights, which suits very large batches.
-    `torch.optim` has no Lamb. Keras 3.15 has the class but no `"lamb"`
-    string; torchkeras accepts the string too.
+    This is Keras's rule, with weight decay applied separately (see
+    `weight_decay`). The trust ratio keeps each step proportional to the
+    norm of its weight. `torch.optim` has no Lamb. Keras 3.15 has the class
+    but no `"lamb"` string, which torchkeras accepts too.
 
     Args:
         learning_rate: Float, a `LearningRateSchedule`, or a callable

@@ -24,7 +24,7 @@ class Lion(Optimizer):
     m = beta_2 * m + (1 - beta_2) * g
     ```
 
-    This is the rule of Chen et al. (2023), as in Keras. Because each step
+    This is Keras's rule. Because each step
     has the size of the learning rate, Lion usually needs a learning rate
     3 to 10 times smaller than Adam's. `torch.optim` has no Lion.
 

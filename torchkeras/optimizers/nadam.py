@@ -14,7 +14,7 @@ from torchkeras.optimizers.optimizer import BASE_ARGUMENTS_DOC
 from torchkeras.optimizers.optimizer import LearningRate
 from torchkeras.optimizers.optimizer import Optimizer
 
-# Decay of the momentum schedule, fixed by Dozat (2016) and Keras.
+# Decay of the momentum schedule, a constant in Keras's Nadam.
 _SCHEDULE_DECAY = 0.96
 
 
@@ -33,7 +33,7 @@ class Nadam(Optimizer):
     w -= learning_rate * m_hat / (sqrt(v_hat) + epsilon)
     ```
 
-    This is Keras's form (Dozat, 2016). `torch.optim.NAdam` (torch 2.13)
+    This is Keras's form. `torch.optim.NAdam` (torch 2.13)
     raises 0.96 to the power `0.004 * t` in its schedule instead of `t`
     and defaults to a learning rate of 0.002, so the two differ.
 

@@ -59,8 +59,8 @@ BASE_ARGUMENTS_DOC = (
             the averages. Defaults to False.
         ema_momentum: Float in [0, 1], used when `use_ema` is True. Each
             step sets `average = ema_momentum * average + (1 -
-            ema_momentum) * weight`; the first step copies the weight.
-            Defaults to 0.99.
+            ema_momentum) * weight`. Until the first weight update, the
+            average is set to the weight. Defaults to 0.99.
         ema_overwrite_frequency: Integer >= 1 or None, used when `use_ema`
             is True. If set, the weights are overwritten with their
             averages every `ema_overwrite_frequency` steps. Defaults to
