@@ -6,6 +6,7 @@ from typing import Any
 
 from torchkeras.optimizers.adadelta import Adadelta
 from torchkeras.optimizers.adafactor import Adafactor
+from torchkeras.optimizers import schedules
 from torchkeras.optimizers.adagrad import Adagrad
 from torchkeras.optimizers.adam import Adam
 from torchkeras.optimizers.adamax import Adamax

@@ -219,10 +219,12 @@ def _serialize_builtin_family(value: Any) -> dict[str, Any] | None:
     from torchkeras import metrics
     from torchkeras import optimizers
     from torchkeras import regularizers
+    from torchkeras.optimizers import schedules
 
     if not type(value).__module__.startswith("torchkeras."):
         return None
     for base, family in (
+        (schedules.LearningRateSchedule, schedules),
         (initializers.Initializer, initializers),
         (regularizers.Regularizer, regularizers),
         (constraints.Constraint, constraints),
@@ -786,6 +788,9 @@ def _families_for_module(module) -> list[str]:
         return []
     if len(parts) == 1:
         return ["models", "layers"]
+    if "schedules" in parts:
+        # `keras.optimizers.schedules` names schedules, not optimizers.
+        return ["schedules"]
     for part in parts[1:]:
         if part in families:
             return [part]
@@ -804,6 +809,7 @@ def _builtin_classes() -> dict[str, dict[str, type]]:
     from torchkeras import models
     from torchkeras import optimizers
     from torchkeras import regularizers
+    from torchkeras.optimizers import schedules
 
     for family, module, base in (
         ("layers", layers, layers.Layer),
@@ -814,6 +820,7 @@ def _builtin_classes() -> dict[str, dict[str, type]]:
         ("losses", losses, losses.Loss),
         ("metrics", metrics, metrics.Metric),
         ("optimizers", optimizers, optimizers.Optimizer),
+        ("schedules", schedules, schedules.LearningRateSchedule),
     ):
         _builtin_class_cache[family] = {
             name: value
