@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchkeras.optimizers import schedules
 from torchkeras.optimizers.adadelta import Adadelta
 from torchkeras.optimizers.adafactor import Adafactor
-from torchkeras.optimizers import schedules
 from torchkeras.optimizers.adagrad import Adagrad
 from torchkeras.optimizers.adam import Adam
 from torchkeras.optimizers.adamax import Adamax
