@@ -168,3 +168,11 @@ def test_epoch_save_freq_skips_batch_logs():
     checkpoint = callbacks.ModelCheckpoint("m.keras")
     callback_list = callbacks.CallbackList([checkpoint])
     assert not callback_list.has_batch_listeners("on_train_batch_end")
+
+
+def test_legacy_h5_checkpoint_warns_and_saves(tmp_path):
+    ours, _ = twins()
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch}.h5"))
+    with pytest.warns(UserWarning, match="legacy Keras 2 HDF5 format"):
+        ours.fit(X, Y, epochs=2, callbacks=[checkpoint], **FIT_ARGS)
+    assert sorted(os.listdir(tmp_path)) == ["m-1.h5", "m-2.h5"]
