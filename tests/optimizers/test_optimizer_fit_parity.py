@@ -80,8 +80,9 @@ def _twin_models():
     return ours, theirs
 
 
-def _fit_both(class_name, kwargs, callbacks=None, x_y=None):
-    x, y = x_y or _data()
+def _fit_both(class_name, kwargs):
+    """Fit our model and Keras's with the same optimizer arguments."""
+    x, y = _data()
     ours, theirs = _twin_models()
     for model, module in ((ours, torchkeras), (theirs, keras)):
         model.compile(
@@ -89,10 +90,8 @@ def _fit_both(class_name, kwargs, callbacks=None, x_y=None):
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
-    their_callbacks = callbacks(keras) if callbacks else None
-    our_callbacks = callbacks(torchkeras) if callbacks else None
-    their_history = theirs.fit(x, y, callbacks=their_callbacks, **FIT_ARGUMENTS)
-    our_history = ours.fit(x, y, callbacks=our_callbacks, **FIT_ARGUMENTS)
+    their_history = theirs.fit(x, y, **FIT_ARGUMENTS)
+    our_history = ours.fit(x, y, **FIT_ARGUMENTS)
     return (ours, our_history), (theirs, their_history)
 
 
@@ -151,22 +150,21 @@ def test_fit_with_schedule_matches_keras(class_name, kwargs):
     _assert_fits_match((ours, our_history), (theirs, their_history))
 
 
+def _learning_rate_lowering_callback(module):
+    """Return a callback that sets the learning rate to 0.001 at epoch 1."""
+
+    class LowerLearningRate(module.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.optimizer.learning_rate = 0.001
+
+    return LowerLearningRate()
+
+
 @pytest.mark.parametrize("class_name", ["Adam", "Nadam", "Ftrl"])
 def test_learning_rate_assigned_in_callback(class_name):
-    def callbacks(module):
-        def lower_learning_rate(epoch, logs=None):
-            if epoch == 1:
-                module_optimizer = holder[module.__name__].optimizer
-                module_optimizer.learning_rate = 0.001
-
-        return [
-            module.callbacks.LambdaCallback(on_epoch_begin=lower_learning_rate)
-        ]
-
-    holder = {}
     x, y = _data()
     ours, theirs = _twin_models()
-    holder["torchkeras"], holder["keras"] = ours, theirs
     for model, module in ((ours, torchkeras), (theirs, keras)):
         model.compile(
             optimizer=getattr(module.optimizers, class_name)(
@@ -175,10 +173,16 @@ def test_learning_rate_assigned_in_callback(class_name):
             loss="sparse_categorical_crossentropy",
         )
     their_history = theirs.fit(
-        x, y, callbacks=callbacks(keras), **FIT_ARGUMENTS
+        x,
+        y,
+        callbacks=[_learning_rate_lowering_callback(keras)],
+        **FIT_ARGUMENTS,
     )
     our_history = ours.fit(
-        x, y, callbacks=callbacks(torchkeras), **FIT_ARGUMENTS
+        x,
+        y,
+        callbacks=[_learning_rate_lowering_callback(torchkeras)],
+        **FIT_ARGUMENTS,
     )
 
     _assert_fits_match((ours, our_history), (theirs, their_history))
