@@ -259,3 +259,13 @@ def test_weights_made_in_inference_mode_are_trainable():
     assert not layer.kernel.is_inference()
     layer(torch.ones(1, 3)).sum().backward()
     assert layer.kernel.grad is not None
+
+
+def test_get_weights_returns_copies():
+    layer = torchkeras.layers.Dense(2)
+    layer(np.zeros((1, 3), "float32"))
+    saved = layer.get_weights()
+    single = layer.kernel.numpy()
+    layer.kernel.assign(np.ones((3, 2), "float32"))
+    assert not np.allclose(saved[0], 1.0)
+    assert not np.allclose(single, 1.0)

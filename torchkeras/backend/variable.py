@@ -106,7 +106,11 @@ class Variable(torch.nn.Parameter):
             force: Accepted for callers of `torch.Tensor.numpy()`, such as
                 torch's ONNX exporter. The copy is always detached.
         """
-        return self.detach().cpu().numpy(force=force)
+        value = self.detach()
+        if value.device.type != "cpu":
+            return value.cpu().numpy(force=force)
+        # On the CPU `numpy()` would share memory with the weight.
+        return value.numpy(force=force).copy()
 
     def __deepcopy__(self, memo):
         copy = type(self)(

@@ -388,8 +388,12 @@ class Layer(torch.nn.Module):
     non_trainable_variables = non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
-        """Return the weights as numpy arrays, in Keras order and layout."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        """Return copies of the weights as numpy arrays, in Keras order and layout.
+
+        The arrays do not share memory with the weights, so later training
+        leaves them unchanged, as in Keras.
+        """
+        return [_numpy_copy(w) for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Set the weights from a list of arrays in Keras order and layout.
@@ -962,3 +966,11 @@ def _get_regularizer(identifier):
 Layer._call_accepts_training = True
 Layer._call_accepts_mask = True
 Layer._call_training_default = False
+
+
+def _numpy_copy(tensor: torch.Tensor) -> np.ndarray:
+    """Return a numpy array that does not share memory with `tensor`."""
+    tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        return tensor.cpu().numpy()  # The transfer already made a copy.
+    return tensor.numpy().copy()
