@@ -227,7 +227,8 @@ def load_model(
         f"The file {filepath} is neither a `.keras` archive (zip) nor a "
         "legacy `.h5` model file (HDF5), the formats `load_model` reads. "
         "For weights alone use `model.load_weights()`; for a torch "
-        "checkpoint use `torch.load()` and `model.load_state_dict()`."
+        "state dict use `torch.load(path, weights_only=True)` and "
+        "`model.load_state_dict()`."
     )
 
 

@@ -357,8 +357,8 @@ def deserialize_keras_object(
             `safe_mode` argument (`TorchModuleWrapper` refuses to unpickle
             its module unless it is False) and is returned by
             `in_safe_mode()` while nested objects are created. Python
-            lambdas (Keras's `__lambda__` entries) cannot be loaded yet
-            whatever its value.
+            lambdas (Keras's `__lambda__` entries) load only when it is
+            False.
         **kwargs: `module_objects`, an optional dict of extra objects
             searched after the custom ones, as in Keras.
 
