@@ -82,6 +82,10 @@ CASES = {
     "InputLayer": ({"shape": (4,), "name": "features"}, None),
     "Layer": ({"name": "base"}, None),
     "LeakyReLU": ({"negative_slope": 0.2}, (2, 5)),
+    "LSTM": (
+        {"units": 3, "return_sequences": True, "recurrent_regularizer": "l2"},
+        (2, 5, 4),
+    ),
     "Masking": ({"mask_value": 0.0}, (2, 3, 4)),
     "MaxPooling1D": ({"pool_size": 3, "strides": 2}, (2, 9, 3)),
     "MaxPooling2D": ({"pool_size": (2, 2), "padding": "same"}, (2, 5, 5, 3)),

@@ -39,6 +39,7 @@ WEIGHTED_CASES = {
         (2, 5, 5, 4),
     ),
     "embedding": ("Embedding", {"input_dim": 10, "output_dim": 3}, (2, 5)),
+    "lstm": ("LSTM", {"units": 3}, (2, 5, 4)),
     "batch_norm": ("BatchNormalization", {}, (4, 3)),
     "batch_norm_axis_1": ("BatchNormalization", {"axis": 1}, (4, 3, 5)),
     "batch_norm_no_center": ("BatchNormalization", {"center": False}, (4, 3)),

@@ -74,6 +74,7 @@ from torchkeras.layers.pooling.max_pooling2d import MaxPooling2D as MaxPool2D
 from torchkeras.layers.regularization.dropout import Dropout
 from torchkeras.layers.reshaping.flatten import Flatten
 from torchkeras.layers.reshaping.reshape import Reshape
+from torchkeras.layers.rnn.lstm import LSTM
 
 __all__ = [
     "Activation",
@@ -107,6 +108,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "KerasTensor",
+    "LSTM",
     "Lambda",
     "Layer",
     "LeakyReLU",
