@@ -206,16 +206,15 @@ class LSTM(_BaseRNN):
     def build(self, sequences_shape, initial_state_shape=None):
         super().build(sequences_shape, initial_state_shape)
         # torch's fused kernel takes two bias vectors and Keras has one. The
-        # second is this zero buffer, made once rather than on every call.
-        self.register_buffer(
-            "_zero_bias",
-            torch.zeros(
+        # second is this zero buffer, made once rather than on every call,
+        # and outside inference mode so that training can use it later.
+        with torch.inference_mode(False):
+            zero_bias = torch.zeros(
                 NUM_GATES * self.units,
                 dtype=self.cell.kernel.dtype,
                 device=self.cell.kernel.device,
-            ),
-            persistent=False,
-        )
+            )
+        self.register_buffer("_zero_bias", zero_bias, persistent=False)
 
     def _run_sequence(self, sequences, states, mask, training):
         cell = self.cell
