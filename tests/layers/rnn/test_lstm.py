@@ -16,7 +16,7 @@ def _inputs(shape=INPUT_SHAPE, seed=0):
 
 
 def _pair(x=None, **config):
-    """Return (ours, theirs) built on `x`, ours holding Keras's weights."""
+    """Return (ours, theirs) built on `x`, ours with a copy of Keras's weights."""
     x = _inputs() if x is None else x
     theirs = keras.layers.LSTM(**config)
     ours = layers.LSTM(**config)
@@ -123,7 +123,7 @@ def test_lstm_default_initializers():
     np.testing.assert_array_equal(bias, expected_bias)
 
 
-def test_lstm_state_dict_keys_follow_structure():
+def test_state_dict_keys_follow_structure():
     layer = layers.LSTM(3)
     layer(torch.ones(2, 4, 5))
     keys = list(layer.state_dict())

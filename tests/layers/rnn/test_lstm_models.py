@@ -37,7 +37,7 @@ def _twins(build):
 
 
 @pytest.mark.parametrize("padding", ["right", "arbitrary"])
-def test_sequential_with_embedding_mask_matches_keras(padding):
+def test_embedding_mask_matches_keras(padding):
     ours, theirs = _twins(_embedding_model)
     ids = _token_ids(padding)
     expected = theirs.predict(ids, verbose=0)
@@ -54,7 +54,7 @@ def _functional_model(module):
     return module.Model([sequences, h, c], [summary, last_h, last_c])
 
 
-def test_functional_with_initial_state_matches_keras():
+def test_functional_initial_state_matches_keras():
     ours, theirs = _twins(_functional_model)
     rng = np.random.default_rng(1)
     inputs = [

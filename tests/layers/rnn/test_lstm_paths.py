@@ -121,7 +121,7 @@ def test_lstm_fully_masked_row_matches_keras():
 
 
 @pytest.mark.parametrize("mask_name", [None, "right_padded"])
-def test_lstm_fused_gradients_equal_step_loop(mask_name):
+def test_fused_gradients_equal_loop(mask_name):
     x = torch.from_numpy(_inputs(seed=1))
     mask = None if mask_name is None else torch.from_numpy(MASKS[mask_name]())
     fused = layers.LSTM(4, return_sequences=True, go_backwards=True)
@@ -173,14 +173,14 @@ def test_lstm_stateful_reset_starts_from_zero():
     torch.testing.assert_close(layer(x), first)
 
 
-def test_lstm_stateful_batch_size_change_raises():
+def test_stateful_batch_change_raises():
     layer = layers.LSTM(4, stateful=True, name="encoder")
     layer(torch.from_numpy(_inputs()))
     with pytest.raises(ValueError, match="batch size of 3, but received a batch of 2"):
         layer(torch.from_numpy(_inputs((2, 6, 4))))
 
 
-def test_lstm_stateful_after_inference_mode_trains():
+def test_stateful_after_inference_trains():
     layer = layers.LSTM(4, stateful=True)
     x = torch.from_numpy(_inputs())
     with torch.inference_mode():
@@ -199,12 +199,12 @@ def test_lstm_stateful_after_inference_mode_trains():
     ],
     ids=["activation", "recurrent_activation", "unroll", "recurrent_dropout"],
 )
-def test_lstm_use_cudnn_true_unsupported_config_raises(config, reason):
+def test_use_cudnn_unsupported_config_raises(config, reason):
     with pytest.raises(ValueError, match=f"use_cudnn=True.*{reason}"):
         layers.LSTM(4, use_cudnn=True, **config)
 
 
-def test_lstm_use_cudnn_true_arbitrary_mask_raises():
+def test_use_cudnn_arbitrary_mask_raises():
     layer = layers.LSTM(4, use_cudnn=True, name="encoder")
     x = torch.from_numpy(_inputs())
     layer(x, mask=torch.from_numpy(_right_padded_mask()))
@@ -212,7 +212,7 @@ def test_lstm_use_cudnn_true_arbitrary_mask_raises():
         layer(x, mask=torch.from_numpy(_arbitrary_mask()))
 
 
-def test_keras_use_cudnn_true_with_mask_also_raises():
+def test_keras_use_cudnn_mask_raises():
     layer = keras.layers.LSTM(4, use_cudnn=True)
     with pytest.raises(ValueError, match="use_cudnn"):
         layer(_inputs(), mask=_arbitrary_mask())

@@ -244,6 +244,9 @@ class LSTM(_BaseRNN):
 
     def _kernel_parameters(self) -> list[torch.Tensor]:
         """Return the weights in the layout of torch's kernel, as views."""
+        # NOTE: only the CPU kernel is tested. On CUDA, cuDNN packs these
+        # views into one flat weight buffer on every call, a copy that
+        # torch's own nn.LSTM avoids by storing its weights packed.
         cell = self.cell
         weights = [cell.kernel.t(), cell.recurrent_kernel.t()]
         if cell.bias is not None:
