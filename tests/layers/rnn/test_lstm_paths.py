@@ -216,3 +216,13 @@ def test_keras_use_cudnn_mask_raises():
     layer = keras.layers.LSTM(4, use_cudnn=True)
     with pytest.raises(ValueError, match="use_cudnn"):
         layer(_inputs(), mask=_arbitrary_mask())
+
+
+def test_compiled_lstm_matches_eager():
+    layer = layers.LSTM(4, return_sequences=True, go_backwards=True)
+    x = torch.from_numpy(_inputs())
+    expected = layer(x, training=True)
+    compiled = torch.compile(layer, backend="aot_eager")(x, training=True)
+    torch.testing.assert_close(compiled, expected, atol=1e-5, rtol=1e-5)
+    compiled.sum().backward()
+    assert layer.cell.kernel.grad is not None

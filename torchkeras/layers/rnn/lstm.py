@@ -219,12 +219,15 @@ class LSTM(_BaseRNN):
     def _run_sequence(self, sequences, states, mask, training):
         cell = self.cell
         recurrent_dropout = training and 0.0 < cell.recurrent_dropout < 1.0
-        fused = self._fusable and not recurrent_dropout
+        # torch.compile (torch 2.13, CPU) fails on the fused kernel with
+        # trainable weights, so compiled code runs the step loop.
+        compiling = torch.compiler.is_compiling()
+        fused = self._fusable and not recurrent_dropout and not compiling
         lengths = None
         if mask is not None and fused:
             lengths = _right_padded_lengths(mask)
             fused = lengths is not None
-        if self.use_cudnn is True and not fused:
+        if self.use_cudnn is True and not fused and not compiling:
             raise ValueError(
                 f"Layer {self.name!r} was created with use_cudnn=True, but "
                 "the fused LSTM kernel can only run masks that are "
