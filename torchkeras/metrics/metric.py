@@ -221,7 +221,12 @@ class Metric(torch.nn.Module):
         """
         if isinstance(values, torch.Tensor):
             self._follow_device(values.device)
-            return values.detach().to(self._compute_dtype)
+            values = values.detach()
+            if values.dtype == self._compute_dtype:
+                # Skips a no-op `Tensor.to`, which costs microseconds per
+                # update.
+                return values
+            return values.to(self._compute_dtype)
         return convert_to_tensor(
             values, dtype=self._compute_dtype, device=self._device()
         )
