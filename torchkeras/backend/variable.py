@@ -24,7 +24,7 @@ class Variable(torch.nn.Parameter):
 
     def __new__(
         cls,
-        data: torch.Tensor,
+        data: Any,
         trainable: bool = True,
         name: str = "variable",
         path: str | None = None,
@@ -32,7 +32,11 @@ class Variable(torch.nn.Parameter):
         constraint=None,
         aggregation: str = "none",
         overwrite_with_gradient: bool = False,
+        *,
+        shape=None,
+        dtype=None,
     ):
+        data = _initial_value(data, shape, dtype)
         variable = torch.Tensor._make_subclass(cls, data, trainable)
         variable._name = name
         variable._path = path or name
@@ -47,7 +51,7 @@ class Variable(torch.nn.Parameter):
         return variable
 
     def __init__(self, *args, **kwargs):
-        # Everything happens in __new__; Parameter has no __init__ to call.
+        # Everything happens in __new__, and Parameter has no __init__ to call.
         pass
 
     @property
@@ -179,3 +183,42 @@ def _rebuild_variable(
         variable._created_trainable = created_trainable
     variable.requires_grad_(requires_grad)
     return variable
+
+
+def _initial_value(data: Any, shape, dtype) -> torch.Tensor:
+    """Turn a Keras-style `Variable` initial value into a tensor.
+
+    `data` may be a tensor, an array, a list or a number (as in Keras), or
+    an initializer (a name such as `"zeros"`, an `Initializer` or a callable
+    taking `(shape, dtype)`) when `shape` is given.
+    """
+    from torchkeras import config
+
+    if dtype is not None:
+        dtype = config.standardize_dtype(dtype)
+    if isinstance(data, str) or (callable(data) and not isinstance(data, torch.Tensor)):
+        if shape is None:
+            raise ValueError(
+                "A Variable created from an initializer needs a `shape`. "
+                f"Received: initializer={data!r}, shape=None. Pass for example "
+                "`Variable(\"zeros\", shape=(3,))`."
+            )
+        from torchkeras import initializers
+
+        initializer = initializers.get(data)
+        return initializer(tuple(shape), dtype=dtype or config.floatx())
+    if isinstance(data, torch.Tensor):
+        value = data if dtype is None else data.to(dtype)
+    else:
+        if isinstance(data, (float, np.floating)) or (
+            isinstance(data, (list, tuple)) and dtype is None
+        ):
+            dtype = dtype or config.floatx()
+        value = convert_to_tensor(data, dtype=dtype)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(
+            f"The initial value has shape {tuple(value.shape)}, but "
+            f"shape={tuple(shape)} was given. Pass a value of that shape or "
+            "leave out `shape`."
+        )
+    return value.detach()

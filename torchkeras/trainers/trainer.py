@@ -10,6 +10,7 @@ moved to the device once.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import warnings
 from typing import Any
 
@@ -343,6 +344,33 @@ class Trainer:
     def get_compile_config(self) -> dict[str, Any] | None:
         """Return the arguments `compile()` was called with."""
         return self._compile_config
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compile the model from a config written by `get_compile_config()`.
+
+        Optimizer, loss and metric configs are created again (custom ones
+        are found through `custom_objects` scopes and the registry), and
+        arguments `compile()` does not take are left out with a warning.
+        """
+        from torchkeras.saving import serialization
+
+        safe_mode = serialization.in_safe_mode()
+        accepted = inspect.signature(self.compile).parameters
+        arguments = {}
+        for key, item in config.items():
+            if key not in accepted:
+                warnings.warn(
+                    f"The compile argument {key!r} in the config of model "
+                    f"{self.name!r} is not supported by torchkeras's "
+                    "`compile()` and is left out.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                continue
+            arguments[key] = serialization.deserialize_keras_object(
+                item, safe_mode=safe_mode is not False
+            )
+        self.compile(**arguments)
 
     @property
     def run_eagerly(self) -> bool:

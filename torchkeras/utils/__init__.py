@@ -1,5 +1,16 @@
-"""Utilities: seeding, label encoding, data sets, progress bars."""
+"""Utilities: seeding, label encoding, data sets, progress bars.
 
+The custom-object helpers of `saving` are also here, as in Keras.
+"""
+
+from torchkeras.saving.object_registration import CustomObjectScope
+from torchkeras.saving.object_registration import custom_object_scope
+from torchkeras.saving.object_registration import get_custom_objects
+from torchkeras.saving.object_registration import get_registered_name
+from torchkeras.saving.object_registration import get_registered_object
+from torchkeras.saving.object_registration import register_keras_serializable
+from torchkeras.saving.serialization import deserialize_keras_object
+from torchkeras.saving.serialization import serialize_keras_object
 from torchkeras.trainers.data_adapters import pack_x_y_sample_weight
 from torchkeras.trainers.data_adapters import unpack_x_y_sample_weight
 from torchkeras.utils.naming import reset_names as clear_session
@@ -11,12 +22,20 @@ from torchkeras.utils.py_dataset import Sequence
 from torchkeras.utils.rng_utils import set_random_seed
 
 __all__ = [
+    "CustomObjectScope",
     "Progbar",
     "PyDataset",
     "Sequence",
     "clear_session",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "normalize",
     "pack_x_y_sample_weight",
+    "register_keras_serializable",
+    "serialize_keras_object",
     "set_random_seed",
     "to_categorical",
     "unpack_x_y_sample_weight",
