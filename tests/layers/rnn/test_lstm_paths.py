@@ -120,17 +120,26 @@ def test_lstm_fully_masked_row_matches_keras():
     assert_outputs_close(actual, expected)
 
 
+@pytest.mark.parametrize("return_state", [False, True], ids=["padded", "packed"])
 @pytest.mark.parametrize("mask_name", [None, "right_padded"])
-def test_fused_gradients_equal_loop(mask_name):
+def test_fused_gradients_equal_loop(mask_name, return_state):
     x = torch.from_numpy(_inputs(seed=1))
     mask = None if mask_name is None else torch.from_numpy(MASKS[mask_name]())
-    fused = layers.LSTM(4, return_sequences=True, go_backwards=True)
-    loop = layers.LSTM(4, return_sequences=True, go_backwards=True, use_cudnn=False)
+    config = {
+        "return_sequences": True,
+        "return_state": return_state,
+        "go_backwards": True,
+    }
+    fused = layers.LSTM(4, **config)
+    loop = layers.LSTM(4, use_cudnn=False, **config)
     fused(x)
     loop(x)
     loop.set_weights(fused.get_weights())
     for layer in (fused, loop):
-        layer(x, mask=mask, training=True).square().sum().backward()
+        outputs = layer(x, mask=mask, training=True)
+        if return_state:
+            outputs = outputs[0] + outputs[2].unsqueeze(1)
+        outputs.square().sum().backward()
     for mine, reference in zip(fused.weights, loop.weights):
         torch.testing.assert_close(mine.grad, reference.grad, atol=1e-5, rtol=1e-5)
 
@@ -155,22 +164,27 @@ def test_lstm_dropout_seed_repeats_masks():
     torch.testing.assert_close(first(x, training=True), second(x, training=True))
 
 
-def test_lstm_stateful_matches_keras():
-    ours, theirs = _pair(units=4, stateful=True, return_state=True)
+@pytest.mark.parametrize("mask_name", [None, "right_padded", "arbitrary"])
+def test_lstm_stateful_matches_keras(mask_name):
+    ours, theirs = _pair(units=4, stateful=True, return_sequences=True)
     ours.reset_state()
     theirs.reset_state()
+    mask = None if mask_name is None else MASKS[mask_name]()
+    our_mask = None if mask is None else torch.from_numpy(mask)
     for seed in (1, 2):
         x = _inputs(seed=seed)
-        assert_outputs_close(ours(torch.from_numpy(x)), theirs(x))
+        expected = theirs(x, mask=mask)
+        assert_outputs_close(ours(torch.from_numpy(x), mask=our_mask), expected)
 
 
 def test_lstm_stateful_reset_starts_from_zero():
     layer = layers.LSTM(4, stateful=True)
     x = torch.from_numpy(_inputs())
-    first = layer(x)
-    assert not torch.allclose(layer(x), first)
+    mask = torch.from_numpy(_right_padded_mask())
+    first = layer(x, mask=mask)
+    assert not torch.allclose(layer(x, mask=mask), first)
     layer.reset_states()
-    torch.testing.assert_close(layer(x), first)
+    torch.testing.assert_close(layer(x, mask=mask), first)
 
 
 def test_stateful_batch_change_raises():

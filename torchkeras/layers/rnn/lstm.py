@@ -37,8 +37,8 @@ class LSTM(_BaseRNN):
     `activation="tanh"`, `recurrent_activation="sigmoid"`, `unroll=False`,
     `use_cudnn` not False, no recurrent dropout in training, and either no
     mask or a right-padded one (`True` then `False` in each row, with at
-    least one `True`), which runs as a packed sequence. Any other case runs
-    a Python loop over the steps with the same numbers.
+    least one `True`). Any other case runs a Python loop over the steps
+    with the same numbers.
 
     Args:
         units: Positive integer, the size of the output and of each state.
@@ -243,7 +243,7 @@ class LSTM(_BaseRNN):
             sequences = sequences * input_masks[0].unsqueeze(1)
         if mask is None:
             return self._run_fused(sequences, states)
-        return self._run_fused_packed(sequences, states, lengths, mask)
+        return self._run_fused_masked(sequences, states, lengths, mask)
 
     def _kernel_parameters(self) -> list[torch.Tensor]:
         """Return the weights in the layout of torch's kernel, as views."""
@@ -259,79 +259,113 @@ class LSTM(_BaseRNN):
     def _run_fused(self, sequences, states):
         if self.go_backwards:
             sequences = sequences.flip(1)
-        h0, c0 = states
-        outputs, h, c = torch._VF.lstm(
-            sequences,
-            (h0.unsqueeze(0), c0.unsqueeze(0)),
+        outputs, h, c = self._fused_kernel(sequences, states)
+        return h, outputs, [h, c]
+
+    def _fused_kernel(self, sequences, states, batch_sizes=None):
+        """Call torch's LSTM kernel on a batch-major or a packed sequence.
+
+        Returns `(outputs, h, c)` with `h` and `c` of shape
+        `(batch, units)`.
+        """
+        h0, c0 = (state.unsqueeze(0) for state in states)
+        arguments = (
             self._kernel_parameters(),
             self.cell.use_bias,
             1,  # num_layers
             0.0,  # dropout between layers
             torch.is_grad_enabled(),
             False,  # bidirectional
-            True,  # batch_first
         )
-        h, c = h.squeeze(0), c.squeeze(0)
-        return h, outputs, [h, c]
+        if batch_sizes is None:
+            outputs, h, c = torch._VF.lstm(
+                sequences, (h0, c0), *arguments, True  # batch_first
+            )
+        else:
+            outputs, h, c = torch._VF.lstm(
+                sequences, batch_sizes, (h0, c0), *arguments
+            )
+        return outputs, h.squeeze(0), c.squeeze(0)
 
-    def _run_fused_packed(self, sequences, states, lengths, mask):
-        """Run a right-padded batch as a packed sequence on the fused kernel.
+    def _run_fused_masked(self, sequences, states, lengths, mask):
+        """Run a right-padded batch on the fused kernel.
 
-        Outputs are then placed where Keras's step loop puts them: masked
-        steps repeat the last output (or are zero with
-        `zero_output_for_mask`). With `go_backwards` each row is reversed
-        within its length, so its masked steps come first and output
-        zeros, as in Keras.
+        Each row's valid steps run first (with `go_backwards`, reversed
+        within the row's length). When the final cell state is needed
+        (`return_state`, `stateful`) the batch runs as a packed sequence,
+        which stops each row at its length. Otherwise the whole padded
+        batch runs and the steps after each row's length are discarded,
+        because torch's CPU kernel runs packed sequences much slower.
         """
-        time_steps = sequences.shape[1]
         device = sequences.device
+        device_lengths = lengths.to(device)
         if self.go_backwards:
-            sequences = _reverse_within_lengths(sequences, lengths.to(device))
+            sequences = _reverse_within_lengths(sequences, device_lengths)
+        if self.return_state or self.stateful:
+            valid_outputs, h, c = self._run_packed(sequences, states, lengths)
+        else:
+            outputs, _, _ = self._fused_kernel(sequences, states)
+            steps = torch.arange(sequences.shape[1], device=device)
+            valid = (steps < device_lengths.unsqueeze(1)).unsqueeze(-1)
+            valid_outputs = torch.where(valid, outputs, 0.0)
+            last = (device_lengths - 1).view(-1, 1, 1)
+            h = outputs.gather(1, last.expand(-1, 1, outputs.shape[-1]))
+            # NOTE: the final cell state is not computed on this path and
+            # nothing reads it, because neither return_state nor stateful
+            # is set.
+            h, c = h.squeeze(1), None
+        last_output, outputs = self._place_masked_outputs(
+            valid_outputs, h, device_lengths, mask
+        )
+        return last_output, outputs, [h, c]
+
+    def _run_packed(self, sequences, states, lengths):
+        """Return `(outputs, h, c)`, outputs zero after each row's length."""
         packed = pack_padded_sequence(
             sequences, lengths, batch_first=True, enforce_sorted=False
         )
-        order = packed.sorted_indices
-        h0, c0 = (state.index_select(0, order).unsqueeze(0) for state in states)
-        data, h, c = torch._VF.lstm(
+        order, restore = packed.sorted_indices, packed.unsorted_indices
+        data, h, c = self._fused_kernel(
             packed.data,
-            packed.batch_sizes,
-            (h0, c0),
-            self._kernel_parameters(),
-            self.cell.use_bias,
-            1,  # num_layers
-            0.0,  # dropout between layers
-            torch.is_grad_enabled(),
-            False,  # bidirectional
+            [state.index_select(0, order) for state in states],
+            batch_sizes=packed.batch_sizes,
         )
-        restore = packed.unsorted_indices
-        h = h.squeeze(0).index_select(0, restore)
-        c = c.squeeze(0).index_select(0, restore)
+        padded, _ = pad_packed_sequence(
+            PackedSequence(data, packed.batch_sizes, order, restore),
+            batch_first=True,
+            total_length=sequences.shape[1],
+        )
+        return padded, h.index_select(0, restore), c.index_select(0, restore)
+
+    def _place_masked_outputs(self, valid_outputs, h, lengths, mask):
+        """Return `(last_output, outputs)` as Keras's step loop places them.
+
+        `valid_outputs` has each row's outputs first and zeros after its
+        length. Masked steps repeat the last output (or are zero with
+        `zero_output_for_mask`). With `go_backwards` the masked steps come
+        first in processing order, before any output, so they are zero.
+        """
         if not self.return_sequences:
             last_output = h
             if self.zero_output_for_mask and not self.go_backwards:
                 last_output = torch.where(mask[:, -1:].to(torch.bool), h, 0.0)
-            return last_output, None, [h, c]
-
-        padded, _ = pad_packed_sequence(
-            PackedSequence(data, packed.batch_sizes, order, restore),
-            batch_first=True,
-            total_length=time_steps,
-        )
-        lengths = lengths.to(device).unsqueeze(1)
+            return last_output, None
+        time_steps = valid_outputs.shape[1]
+        lengths = lengths.unsqueeze(1)
         if self.go_backwards:
             # Step t of the output is step t - (time_steps - length) of the
-            # packed run. Earlier steps point at zero padding.
-            steps = torch.arange(time_steps, device=device).unsqueeze(0)
-            index = (steps + lengths) % time_steps
-            outputs = padded.gather(
-                1, index.unsqueeze(-1).expand(-1, -1, padded.shape[-1])
+            # run. Earlier steps point at the zeros after the length.
+            steps = torch.arange(time_steps, device=lengths.device)
+            index = (steps.unsqueeze(0) + lengths) % time_steps
+            outputs = valid_outputs.gather(
+                1, index.unsqueeze(-1).expand(-1, -1, valid_outputs.shape[-1])
             )
         elif self.zero_output_for_mask:
-            outputs = padded
+            outputs = valid_outputs
         else:
             valid = mask.to(torch.bool).unsqueeze(-1)
-            outputs = torch.where(valid, padded, h.unsqueeze(1))
-        return outputs[:, -1], outputs, [h, c]
+            outputs = torch.where(valid, valid_outputs, h.unsqueeze(1))
+        return outputs[:, -1], outputs
 
     def _run_step_loop(self, sequences, states, mask, training):
         cell = self.cell
@@ -398,10 +432,10 @@ class LSTM(_BaseRNN):
 def _right_padded_lengths(mask: torch.Tensor) -> torch.Tensor | None:
     """Return the row lengths of a right-padded mask on the CPU, else None.
 
-    None also covers rows without any True, which a packed sequence cannot
-    hold, and fake tensors (symbolic shape inference), which have no values.
-    The mask is copied to the CPU once, because packing needs the lengths
-    there anyway.
+    None also covers rows without any True, which neither fused path can
+    run, and fake tensors (symbolic shape inference), which have no values.
+    The mask is copied to the CPU once, because the checks read its values
+    there and a packed sequence needs the lengths there.
     """
     if isinstance(mask, FakeTensor):
         return None
