@@ -96,7 +96,7 @@ class _BaseRNN(Layer):
             self.states = [state.detach() for state in states]
         output = outputs if self.return_sequences else last_output
         if self.return_state:
-            return [output, *states]
+            return (output, *states)
         return output
 
     def _run_sequence(self, sequences, states, mask, training):
@@ -174,9 +174,8 @@ class _BaseRNN(Layer):
         else:
             output_shape = (batch_size, units)
         if self.return_state:
-            return [output_shape] + [
-                (batch_size, size) for size in self.state_size
-            ]
+            state_shapes = [(batch_size, size) for size in self.state_size]
+            return (output_shape, *state_shapes)
         return output_shape
 
     def compute_mask(self, inputs, previous_mask=None):
