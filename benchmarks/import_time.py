@@ -9,8 +9,8 @@ The processes write and read bytecode caches in a directory of their own
 (`PYTHONPYCACHEPREFIX`), even where `PYTHONDONTWRITEBYTECODE` is set, so
 the figure is that of an installed package, not of compiling every source
 file on each import. Each process also sums the time spent in the garbage
-collector during the import: after `import torch` the heap holds so many
-objects that one full collection takes a large share of what follows.
+collector during the import: after `import torch` the heap contains so
+many objects that one full collection takes a large share of what follows.
 """
 
 from __future__ import annotations
