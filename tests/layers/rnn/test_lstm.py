@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from torchkeras import layers
-from torchkeras.layers.rnn.lstm import LSTM
 
 INPUT_SHAPE = (3, 6, 4)
 
@@ -222,7 +221,9 @@ def test_lstm_invalid_use_cudnn_raises():
 def test_lstm_input_not_3d_raises(shape):
     layer = layers.LSTM(3, name="encoder")
     received = str((None,) + shape[1:])
-    with pytest.raises(ValueError, match="Layer 'encoder' \\(LSTM\\) expects") as info:
+    with pytest.raises(
+        ValueError, match="Layer 'encoder' \\(LSTM\\) expects"
+    ) as info:
         layer(torch.ones(shape))
     assert received in str(info.value)
 

@@ -41,7 +41,9 @@ def test_embedding_mask_matches_keras(padding):
     ours, theirs = _twins(_embedding_model)
     ids = _token_ids(padding)
     expected = theirs.predict(ids, verbose=0)
-    np.testing.assert_allclose(ours.predict(ids, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        ours.predict(ids, verbose=0), expected, atol=1e-5
+    )
 
 
 def _functional_model(module):
@@ -91,13 +93,17 @@ def test_fit_matches_keras(data):
     )
     y = rng.standard_normal((len(x), 1)).astype("float32")
     for model, module in ((ours, torchkeras), (theirs, keras)):
-        model.compile(optimizer=module.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+        model.compile(
+            optimizer=module.optimizers.Adam(0.01), loss="mse", metrics=["mae"]
+        )
     fit = {"epochs": 3, "batch_size": 8, "shuffle": False, "verbose": 0}
     their_history = theirs.fit(x, y, **fit).history
     our_history = ours.fit(x, y, **fit).history
     assert list(our_history) == list(their_history)
     for key in their_history:
-        np.testing.assert_allclose(our_history[key], their_history[key], atol=1e-5)
+        np.testing.assert_allclose(
+            our_history[key], their_history[key], atol=1e-5
+        )
     for mine, reference in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(mine, reference, atol=1e-5)
 
@@ -119,7 +125,9 @@ def test_keras_file_loads_in_torchkeras(tmp_path):
     ours = torchkeras.saving.load_model(path)
     ids = _token_ids("right")
     expected = theirs.predict(ids, verbose=0)
-    np.testing.assert_allclose(ours.predict(ids, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        ours.predict(ids, verbose=0), expected, atol=1e-5
+    )
 
 
 def test_torchkeras_file_loads_in_keras(tmp_path):
@@ -129,7 +137,9 @@ def test_torchkeras_file_loads_in_keras(tmp_path):
     theirs = keras.saving.load_model(path)
     ids = _token_ids("arbitrary")
     expected = theirs.predict(ids, verbose=0)
-    np.testing.assert_allclose(ours.predict(ids, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        ours.predict(ids, verbose=0), expected, atol=1e-5
+    )
 
 
 def test_weights_file_exchanges_with_keras(tmp_path):

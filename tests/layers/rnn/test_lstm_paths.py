@@ -4,13 +4,12 @@ import keras
 import numpy as np
 import pytest
 import torch
-
-from torchkeras import layers
-from torchkeras.layers.rnn.lstm import LSTM
-
 from test_lstm import _inputs
 from test_lstm import _pair
 from test_lstm import assert_outputs_close
+
+from torchkeras import layers
+from torchkeras.layers.rnn.lstm import LSTM
 
 
 def _right_padded_mask():
@@ -120,7 +119,9 @@ def test_lstm_fully_masked_row_matches_keras():
     assert_outputs_close(actual, expected)
 
 
-@pytest.mark.parametrize("return_state", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize(
+    "return_state", [False, True], ids=["padded", "packed"]
+)
 @pytest.mark.parametrize("mask_name", [None, "right_padded"])
 def test_fused_gradients_equal_loop(mask_name, return_state):
     x = torch.from_numpy(_inputs(seed=1))
@@ -141,10 +142,14 @@ def test_fused_gradients_equal_loop(mask_name, return_state):
             outputs = outputs[0] + outputs[2].unsqueeze(1)
         outputs.square().sum().backward()
     for mine, reference in zip(fused.weights, loop.weights):
-        torch.testing.assert_close(mine.grad, reference.grad, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            mine.grad, reference.grad, atol=1e-5, rtol=1e-5
+        )
 
 
-@pytest.mark.parametrize("config", [{"dropout": 0.5}, {"recurrent_dropout": 0.5}])
+@pytest.mark.parametrize(
+    "config", [{"dropout": 0.5}, {"recurrent_dropout": 0.5}]
+)
 def test_lstm_dropout_applies_in_training_only(config):
     layer = layers.LSTM(4, return_sequences=True, **config)
     x = torch.from_numpy(_inputs())
@@ -161,7 +166,9 @@ def test_lstm_dropout_seed_repeats_masks():
     first(x)
     second(x)
     second.set_weights(first.get_weights())
-    torch.testing.assert_close(first(x, training=True), second(x, training=True))
+    torch.testing.assert_close(
+        first(x, training=True), second(x, training=True)
+    )
 
 
 @pytest.mark.parametrize("mask_name", [None, "right_padded", "arbitrary"])
@@ -190,7 +197,9 @@ def test_lstm_stateful_reset_starts_from_zero():
 def test_stateful_batch_change_raises():
     layer = layers.LSTM(4, stateful=True, name="encoder")
     layer(torch.from_numpy(_inputs()))
-    with pytest.raises(ValueError, match="batch size of 3, but received a batch of 2"):
+    with pytest.raises(
+        ValueError, match="batch size of 3, but received a batch of 2"
+    ):
         layer(torch.from_numpy(_inputs((2, 6, 4))))
 
 

@@ -9,7 +9,8 @@ a fused torch kernel or on `run_step_loop`.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -123,9 +124,7 @@ class _BaseRNN(Layer):
                 "in `initial_state`."
             )
         return [
-            torch.as_tensor(state, device=sequences.device).to(
-                sequences.dtype
-            )
+            torch.as_tensor(state, device=sequences.device).to(sequences.dtype)
             for state in initial_state
         ]
 

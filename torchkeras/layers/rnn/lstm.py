@@ -227,6 +227,8 @@ class LSTM(_BaseRNN):
         if mask is not None and fused:
             lengths = _right_padded_lengths(mask)
             fused = lengths is not None
+            if fused and bool((lengths == sequences.shape[1]).all()):
+                mask = None  # Nothing is masked.
         if self.use_cudnn is True and not fused and not compiling:
             raise ValueError(
                 f"Layer {self.name!r} was created with use_cudnn=True, but "
@@ -238,7 +240,9 @@ class LSTM(_BaseRNN):
         if not fused:
             return self._run_step_loop(sequences, states, mask, training)
 
-        input_masks = cell.dropout_masks(sequences[:, 0], cell.dropout, 1, training)
+        input_masks = cell.dropout_masks(
+            sequences[:, 0], cell.dropout, 1, training
+        )
         if input_masks is not None:
             sequences = sequences * input_masks[0].unsqueeze(1)
         if mask is None:
@@ -279,7 +283,10 @@ class LSTM(_BaseRNN):
         )
         if batch_sizes is None:
             outputs, h, c = torch._VF.lstm(
-                sequences, (h0, c0), *arguments, True  # batch_first
+                sequences,
+                (h0, c0),
+                *arguments,
+                True,  # batch_first
             )
         else:
             outputs, h, c = torch._VF.lstm(

@@ -153,9 +153,7 @@ class LSTMCell(Layer):
 
     def call(self, inputs, states, training=False):
         h, c = states[0], states[1]
-        input_masks = self.dropout_masks(
-            inputs, self.dropout, 1, training
-        )
+        input_masks = self.dropout_masks(inputs, self.dropout, 1, training)
         recurrent_masks = self.dropout_masks(
             h, self.recurrent_dropout, NUM_GATES, training
         )
@@ -299,9 +297,7 @@ class LSTMCell(Layer):
                 "recurrent_constraint": serialize_keras_object(
                     self.recurrent_constraint
                 ),
-                "bias_constraint": serialize_keras_object(
-                    self.bias_constraint
-                ),
+                "bias_constraint": serialize_keras_object(self.bias_constraint),
                 "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed,
@@ -341,7 +337,9 @@ def check_units(units: Any) -> None:
 
 
 def check_seed(seed: Any) -> None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int)
+    ):
         raise ValueError(
             f"`seed` must be an integer or None. Received: seed={seed!r}"
         )
