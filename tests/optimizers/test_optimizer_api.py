@@ -983,3 +983,17 @@ def test_nadam_state_survives_set_weights():
 
     for weight, twin in zip(weights, twins):
         torch.testing.assert_close(weight.detach(), twin.detach())
+
+
+def test_learning_rate_has_variable_methods():
+    optimizer = optimizers.Adam(learning_rate=0.01)
+    value = optimizer.learning_rate
+    assert isinstance(value, float)
+    assert value.numpy() == np.float32(0.01)
+    value.assign(0.5)
+    assert optimizer.learning_rate == 0.5
+
+
+def test_negative_weight_decay_raises():
+    with pytest.raises(ValueError, match=r"`weight_decay` must be a float >= 0.0. Received: weight_decay=-1.0"):
+        optimizers.Adam(weight_decay=-1.0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from torchkeras.callbacks.callback import Callback
 from torchkeras.callbacks.history import History
 from torchkeras.callbacks.progbar_logger import ProgbarLogger
@@ -62,6 +64,15 @@ class CallbackList:
         model=None,
         **params,
     ):
+        if isinstance(callbacks, Callback):
+            # Keras also accepts a single callback outside a list.
+            callbacks = [callbacks]
+        elif callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError(
+                "`callbacks` must be a list of `torchkeras.callbacks.Callback` "
+                f"instances. Received: {callbacks!r} of type "
+                f"{type(callbacks).__name__}."
+            )
         self.callbacks: list[Callback] = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -125,8 +136,13 @@ class CallbackList:
         return bool(self._batch_listeners[hook])
 
     def _call_batch_hook(self, hook: str, batch: int, logs) -> None:
+        listeners = self._batch_listeners[hook]
+        if listeners and logs and not hook.startswith("on_predict"):
+            # Callbacks get Python floats, as in Keras. This reads the values
+            # from the device only on batches that a callback listens to.
+            logs = _to_floats(logs)
         # Keras passes batch logs by keyword, and user functions rely on it.
-        for callback in self._batch_listeners[hook]:
+        for callback in listeners:
             getattr(callback, hook)(batch, logs=logs)
         if self.progbar is not None and hook.endswith("_end"):
             getattr(self.progbar, hook)(batch, logs)
@@ -176,3 +192,21 @@ class CallbackList:
 
     def on_predict_end(self, logs=None):
         self._call_hook("on_predict_end", logs)
+
+
+def _to_floats(logs: dict[str, Any]) -> dict[str, Any]:
+    """Return `logs` with one-element tensors replaced by Python floats."""
+    scalars = [
+        key
+        for key, value in logs.items()
+        if isinstance(value, torch.Tensor) and value.numel() == 1
+    ]
+    if not scalars:
+        return logs
+    # One transfer for all values instead of one per value.
+    values = torch.stack(
+        [logs[key].detach().reshape(()).float() for key in scalars]
+    ).tolist()
+    converted = dict(logs)
+    converted.update(zip(scalars, values))
+    return converted

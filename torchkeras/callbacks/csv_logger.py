@@ -68,8 +68,13 @@ class CSVLogger(Callback):
                 self.append_header = not file.readline()
         self._close()
         folder = os.path.dirname(self.filename)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
+        if folder and not os.path.isdir(folder):
+            # As in Keras, the folder is not created: a typo in the path
+            # should fail here rather than write the log somewhere unexpected.
+            raise FileNotFoundError(
+                f"CSVLogger cannot write {self.filename}: the folder {folder} "
+                "does not exist. Create it first or pass another filename."
+            )
         mode = "a" if self.append else "w"
         self.csv_file = open(self.filename, mode, newline="", encoding="utf-8")
         self.writer = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from torchkeras.callbacks._learning_rate import get_learning_rate
@@ -63,6 +65,12 @@ class LearningRateScheduler(Callback):
                 "The output of the `schedule` function must be a float. "
                 f"Received: {learning_rate!r} of type "
                 f"{type(learning_rate).__name__} at epoch {epoch}."
+            )
+        if not math.isfinite(learning_rate) or learning_rate < 0:
+            raise ValueError(
+                "The `schedule` function of LearningRateScheduler returned "
+                f"{learning_rate!r} at epoch {epoch}. Expected a finite float "
+                ">= 0: check the schedule for that epoch."
             )
         set_learning_rate(optimizer, float(learning_rate))
         if self.verbose > 0:

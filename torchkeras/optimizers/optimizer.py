@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from typing import Union
 
+import numpy as np
 import torch
 
 from torchkeras import initializers
@@ -20,10 +21,10 @@ from torchkeras.optimizers import _gradients
 from torchkeras.optimizers._checks import check_accumulation_steps
 from torchkeras.optimizers._checks import check_clipping_arguments
 from torchkeras.optimizers._checks import check_ema_arguments
+from torchkeras.optimizers._checks import check_float_in_range
 from torchkeras.optimizers._checks import check_keyword_arguments
 from torchkeras.optimizers._checks import check_learning_rate
 from torchkeras.optimizers._checks import check_loss_scale_factor
-from torchkeras.optimizers._checks import check_optional_number
 from torchkeras.optimizers._checks import check_trainable_variables
 from torchkeras.optimizers._checks import describe_variable
 from torchkeras.optimizers._groups import Batch
@@ -80,6 +81,33 @@ BASE_ARGUMENTS_DOC = (
 )
 
 
+class LearningRateValue(float):
+    """The value of `optimizer.learning_rate`: a float with Keras's variable methods.
+
+    Keras returns a variable here, so Keras code calls
+    `optimizer.learning_rate.assign(0.01)` or `.numpy()`. This float
+    supports both; `assign` sets the optimizer's learning rate as assigning
+    `optimizer.learning_rate = 0.01` does.
+    """
+
+    def __new__(cls, value: float, optimizer: Optimizer):
+        instance = super().__new__(cls, value)
+        instance._optimizer = optimizer
+        return instance
+
+    def assign(self, value: Any) -> None:
+        """Set the optimizer's learning rate to `value`."""
+        self._optimizer.learning_rate = value
+
+    def numpy(self) -> np.float32:
+        """Return the value as a numpy float32, as Keras's variable does."""
+        return np.float32(self)
+
+    def __reduce__(self):
+        # Pickle as a plain float, without the optimizer.
+        return (float, (float(self),))
+
+
 class Optimizer:
     """Base class of all optimizers: updates weights from their gradients.
 
@@ -130,7 +158,8 @@ class Optimizer:
         **kwargs: Any,
     ) -> None:
         check_keyword_arguments(type(self), kwargs)
-        check_optional_number("weight_decay", weight_decay)
+        if weight_decay is not None:
+            check_float_in_range("weight_decay", weight_decay, 0.0)
         check_clipping_arguments(clipnorm, clipvalue, global_clipnorm)
         check_ema_arguments(use_ema, ema_momentum, ema_overwrite_frequency)
         check_loss_scale_factor(loss_scale_factor)
@@ -200,7 +229,7 @@ class Optimizer:
                 `LearningRateSchedule`.
             ValueError: if the assigned number is negative or not finite.
         """
-        return self._current_learning_rate()
+        return LearningRateValue(self._current_learning_rate(), self)
 
     @learning_rate.setter
     def learning_rate(self, learning_rate: LearningRate) -> None:

@@ -3,14 +3,6 @@
 The custom-object helpers of `saving` are also here, as in Keras.
 """
 
-from torchkeras.saving.object_registration import CustomObjectScope
-from torchkeras.saving.object_registration import custom_object_scope
-from torchkeras.saving.object_registration import get_custom_objects
-from torchkeras.saving.object_registration import get_registered_name
-from torchkeras.saving.object_registration import get_registered_object
-from torchkeras.saving.object_registration import register_keras_serializable
-from torchkeras.saving.serialization import deserialize_keras_object
-from torchkeras.saving.serialization import serialize_keras_object
 from torchkeras.trainers.data_adapters import pack_x_y_sample_weight
 from torchkeras.trainers.data_adapters import unpack_x_y_sample_weight
 from torchkeras.utils.naming import reset_names as clear_session
@@ -40,3 +32,24 @@ __all__ = [
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
+
+# The saving helpers are looked up on first use, because `saving` imports
+# the layers, which import this package.
+_SAVING_NAMES = {
+    "CustomObjectScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "register_keras_serializable",
+    "serialize_keras_object",
+}
+
+
+def __getattr__(name):
+    if name in _SAVING_NAMES:
+        from torchkeras import saving
+
+        return getattr(saving, name)
+    raise AttributeError(f"module 'torchkeras.utils' has no attribute {name!r}")
