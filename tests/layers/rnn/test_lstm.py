@@ -249,3 +249,20 @@ def test_lstm_wrong_number_of_initial_states_raises():
     layer = layers.LSTM(3)
     with pytest.raises(ValueError, match="expects 2 initial states"):
         layer(torch.ones(2, 4, 5), initial_state=[torch.zeros(2, 3)])
+
+
+def test_lstm_gate_order_matches_torch_lstm():
+    # The step loop splits gates in Keras's order (i, f, c, o), so equal
+    # outputs show that torch's (i, f, g, o) is the same order.
+    layer = layers.LSTM(5, return_sequences=True, use_cudnn=False)
+    x = torch.from_numpy(_inputs())
+    expected = layer(x)
+    reference = torch.nn.LSTM(4, 5, batch_first=True)
+    kernel, recurrent_kernel, bias = layer.get_weights()
+    with torch.no_grad():
+        reference.weight_ih_l0.copy_(torch.from_numpy(kernel.T))
+        reference.weight_hh_l0.copy_(torch.from_numpy(recurrent_kernel.T))
+        reference.bias_ih_l0.copy_(torch.from_numpy(bias))
+        reference.bias_hh_l0.zero_()
+        actual, _ = reference(x)
+    torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
