@@ -16,6 +16,7 @@ from torchkeras.layers.core.operation import Operation
 from torchkeras.layers.core.operation import make_operation
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.ops._symbolic import keras_module
 from torchkeras.utils.tree import flatten
 
 
@@ -63,7 +64,7 @@ def functional_config(model) -> dict[str, Any]:
     for operation in model._operations:
         if isinstance(operation, Operation):
             entry = {
-                "module": "keras.src.ops.numpy",
+                "module": keras_module(type(operation).__name__),
                 "class_name": type(operation).__name__,
                 "config": operation.get_config(),
                 "registered_name": type(operation).__name__,

@@ -1,7 +1,9 @@
 """Keras 3 `keras.ops` on torch tensors: numpy-style math and nn ops.
 
 Every op accepts torch tensors, numpy arrays and Python scalars and returns
-torch tensors (`shape` returns a tuple). The submodules `core`, `numpy`,
+torch tensors (`shape` returns a tuple). Called on symbolic tensors (the
+output of `Input()` or of a layer), an op records an operation in the
+functional graph instead, as in Keras. The submodules `core`, `numpy`,
 `math`, `nn` and `linalg` mirror Keras's, and this package exports all their
 ops at the top level, as `keras.ops` does.
 """
@@ -11,6 +13,7 @@ from torchkeras.ops import linalg
 from torchkeras.ops import math
 from torchkeras.ops import nn
 from torchkeras.ops import numpy
+from torchkeras.ops._symbolic import dispatch_symbolic
 from torchkeras.ops.core import cast
 from torchkeras.ops.core import convert_to_numpy
 from torchkeras.ops.core import convert_to_tensor
@@ -279,3 +282,7 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Replaces the ops above, here and in the submodules, with wrappers that
+# record graph operations when called on symbolic tensors.
+dispatch_symbolic(globals(), (core, linalg, math, nn, numpy))

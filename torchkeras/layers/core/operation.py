@@ -8,6 +8,7 @@ appear in a functional model's summary under Keras 3's operation names
 
 from __future__ import annotations
 
+import difflib
 import operator
 from typing import Callable
 
@@ -85,7 +86,7 @@ class Operation(Layer):
         return (_new_operation, (type(self).__name__,), *rest)
 
     def get_config(self):
-        if type(self).__name__ not in KERAS_OPERATIONS:
+        if not is_keras_operation(type(self).__name__):
             raise NotImplementedError(
                 f"Operation {self.name!r} ({type(self).__name__}) records a "
                 "torch function, which cannot be written to a Keras config. "
@@ -142,12 +143,37 @@ def make_operation(class_name: str, name: str | None = None, **options) -> Opera
     Raises:
         ValueError: if torchkeras has no such operation.
     """
-    if class_name not in KERAS_OPERATIONS:
+    from torchkeras.ops import _symbolic
+
+    # The torchkeras op, where there is one, follows Keras's dtype rules
+    # (`matmul` of int32 and float32 gives float32), which torch's own
+    # functions for Python operators do not.
+    if class_name in _symbolic.KERAS_OP_CLASSES:
+        function, options = _symbolic.operation_function(class_name, options)
+    elif class_name in KERAS_OPERATIONS:
+        function = KERAS_OPERATIONS[class_name]
+    else:
+        close = difflib.get_close_matches(class_name, known_operations())
         raise ValueError(
-            f"Unknown operation {class_name!r} in the model config. Known "
-            f"operations: {sorted(KERAS_OPERATIONS)}."
+            f"Unknown operation {class_name!r} in the model config: "
+            "torchkeras has no op for this Keras operation. Close matches: "
+            f"{close}. Compute it in a layer of the Keras model instead "
+            "(such as a `Lambda` or a custom layer registered on both "
+            "sides), or load the model in Keras."
         )
-    return _operation_class(class_name)(KERAS_OPERATIONS[class_name], name=name, **options)
+    return _operation_class(class_name)(function, name=name, **options)
+
+
+def known_operations() -> set[str]:
+    """Return the Keras operation class names torchkeras can rebuild."""
+    from torchkeras.ops import _symbolic
+
+    return set(KERAS_OPERATIONS) | set(_symbolic.KERAS_OP_CLASSES)
+
+
+def is_keras_operation(class_name: str) -> bool:
+    """Return whether torchkeras can rebuild the operation `class_name`."""
+    return class_name in known_operations()
 
 
 def symbolic_torch_function(func: Callable, args: tuple, kwargs: dict):
