@@ -8,6 +8,7 @@ import h5py
 import keras
 import numpy as np
 import pytest
+import torch
 
 import torchkeras
 from torchkeras.saving import saving_lib
@@ -518,3 +519,204 @@ def test_load_weights_bad_arguments(tmp_path):
         model.load_weights(tmp_path / "w.weights.h5", by_name=True)
     with pytest.raises(ValueError, match=r"Unknown arguments for loading weights: \['strict'\]"):
         model.load_weights(tmp_path / "w.weights.h5", strict=True)
+
+
+# ----------------------------------------------------------------------
+# Subclassed models and torch modules
+# ----------------------------------------------------------------------
+
+
+def _two_dense_class(lib):
+    """Register and return a subclassed model with two Dense sublayers.
+
+    The attribute `out` sorts after `layers`, so Keras writes that
+    sublayer under `layers/dense_1` rather than under `out`.
+    """
+
+    @lib.saving.register_keras_serializable(package="tests")
+    class TwoDense(lib.Model):
+        def __init__(self, hidden=8, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = hidden
+            self.d1 = lib.layers.Dense(hidden)
+            self.out = lib.layers.Dense(3)
+
+        def call(self, inputs):
+            return self.out(self.d1(inputs))
+
+        def get_config(self):
+            return {**super().get_config(), "hidden": self.hidden}
+
+    return TwoDense
+
+
+@pytest.mark.parametrize(
+    "direction",
+    ["torchkeras_to_torchkeras", "torchkeras_to_keras", "keras_to_torchkeras"],
+)
+def test_subclassed_model_reloads(tmp_path, direction):
+    source, target = {
+        "torchkeras_to_torchkeras": (torchkeras, torchkeras),
+        "torchkeras_to_keras": (torchkeras, keras),
+        "keras_to_torchkeras": (keras, torchkeras),
+    }[direction]
+    source_class = _two_dense_class(source)
+    target_class = _two_dense_class(target)
+    x = _inputs((64,), FLOAT, batch=16)
+    model = source_class(hidden=5)
+    model(x)
+    _randomize(model)
+    model.save(tmp_path / "two.keras")
+    reloaded = target.saving.load_model(tmp_path / "two.keras")
+    assert type(reloaded) is target_class
+    assert reloaded.hidden == 5
+    assert len(reloaded.weights) == 4
+    _assert_same_predictions(model, reloaded, x)
+
+
+def test_subclassed_model_group_paths_match_keras(tmp_path):
+    paths = {}
+    for lib in (torchkeras, keras):
+        model = _two_dense_class(lib)(hidden=5)
+        model(_inputs((64,), FLOAT))
+        model.save_weights(tmp_path / f"{lib.__name__}.weights.h5")
+        names = []
+        with h5py.File(tmp_path / f"{lib.__name__}.weights.h5", "r") as file:
+            file.visit(names.append)
+        paths[lib.__name__] = sorted(names)
+    assert paths["torchkeras"] == paths["keras"]
+    assert "layers/dense_1/vars/0" in paths["torchkeras"]
+
+
+def test_unbuilt_sublayer_error_says_not_built(tmp_path):
+    @torchkeras.saving.register_keras_serializable(package="tests")
+    class NoBuild(torchkeras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = torchkeras.layers.Dense(2)
+
+        def build(self, input_shape):
+            # Creates nothing, so loading finds an unbuilt Dense.
+            self.built = True
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = NoBuild()
+    model(_inputs((4,), FLOAT))
+    model.save(tmp_path / "model.keras")
+    with pytest.raises(
+        ValueError, match=r"Layer 'dense.*' is not built.*build_from_config"
+    ):
+        torchkeras.saving.load_model(tmp_path / "model.keras")
+
+
+def test_failed_build_from_config_warns(tmp_path):
+    @torchkeras.saving.register_keras_serializable(package="tests")
+    class NeedsData(torchkeras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = torchkeras.layers.Dense(2)
+
+        def call(self, inputs):
+            if not bool(inputs.any()):
+                raise ValueError("inputs must not be all zeros")
+            return self.dense(inputs)
+
+    model = NeedsData()
+    model(_inputs((4,), FLOAT))
+    model.save(tmp_path / "model.keras")
+    with pytest.warns(UserWarning, match="could not be built.*all zeros"):
+        with pytest.raises(ValueError, match="is not built"):
+            torchkeras.saving.load_model(tmp_path / "model.keras")
+
+
+def test_build_from_config_runs_call_once_without_losses():
+    model = _two_dense_class(torchkeras)(hidden=4)
+    model.build_from_config({"input_shape": (None, 6)})
+    assert model.built
+    assert [tuple(w.shape) for w in model.weights] == [(6, 4), (4,), (4, 3), (3,)]
+    assert model.get_build_config() == {"input_shape": (None, 6)}
+    assert model.losses == []
+
+
+def test_load_empty_file_raises(tmp_path):
+    path = tmp_path / "empty.keras"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.keras is empty \(0 bytes\)"):
+        torchkeras.saving.load_model(path)
+    model = _classifier(torchkeras)
+    with pytest.raises(ValueError, match=r"empty\.keras is empty \(0 bytes\)"):
+        model.load_weights(path)
+
+
+@pytest.mark.parametrize("direction", ["torchkeras_to_keras", "keras_to_torchkeras"])
+def test_torch_module_wrapper_model_across_libraries(tmp_path, direction):
+    source, target = (
+        (torchkeras, keras)
+        if direction == "torchkeras_to_keras"
+        else (keras, torchkeras)
+    )
+    torch.manual_seed(0)
+    model = source.Sequential(
+        [
+            source.Input((4,)),
+            source.layers.TorchModuleWrapper(torch.nn.Linear(4, 3)),
+            source.layers.TorchModuleWrapper(torch.nn.BatchNorm1d(3)),
+        ]
+    )
+    with torch.no_grad():
+        model.layers[1].module.running_mean.uniform_(-1.0, 1.0)
+        model.layers[1].module.running_var.uniform_(0.5, 1.5)
+    model.save(tmp_path / "wrapped.keras")
+    reloaded = target.saving.load_model(tmp_path / "wrapped.keras", safe_mode=False)
+    _assert_same_predictions(model, reloaded, _inputs((4,), FLOAT))
+
+
+def _projection_class(lib):
+    """Register and return a custom layer holding plain torch modules."""
+
+    @lib.saving.register_keras_serializable(package="tests")
+    class Projection(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.proj = torch.nn.Linear(4, 3)
+            self.norm = torch.nn.BatchNorm1d(3)
+
+        def call(self, inputs):
+            return self.norm(self.proj(inputs))
+
+    return Projection
+
+
+def _torch_parts(layer):
+    """Return the Linear and BatchNorm1d of a Projection (Keras wraps them)."""
+    return [getattr(m, "module", m) for m in (layer.proj, layer.norm)]
+
+
+@pytest.mark.parametrize(
+    "direction",
+    ["torchkeras_to_torchkeras", "torchkeras_to_keras", "keras_to_torchkeras"],
+)
+def test_torch_module_attribute_reloads(tmp_path, direction):
+    source, target = {
+        "torchkeras_to_torchkeras": (torchkeras, torchkeras),
+        "torchkeras_to_keras": (torchkeras, keras),
+        "keras_to_torchkeras": (keras, torchkeras),
+    }[direction]
+    _projection_class(target)
+    model = source.Sequential([source.Input((4,)), _projection_class(source)()])
+    linear, norm = _torch_parts(model.layers[0])
+    with torch.no_grad():
+        linear.weight.uniform_(-1.0, 1.0)
+        norm.running_mean.uniform_(-1.0, 1.0)
+        norm.running_var.uniform_(0.5, 1.5)
+    model.save(tmp_path / "projection.keras")
+    reloaded = target.saving.load_model(tmp_path / "projection.keras")
+    x = _inputs((4,), FLOAT)
+    _assert_same_predictions(model, reloaded, x)
+    for before, after in zip(
+        _torch_parts(model.layers[0]), _torch_parts(reloaded.layers[0])
+    ):
+        for key, value in before.state_dict().items():
+            torch.testing.assert_close(after.state_dict()[key], value)

@@ -746,6 +746,35 @@ class Layer(torch.nn.Module):
         if build_config and "input_shape" in build_config:
             self.build_with_shape(build_config["input_shape"])
 
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """Put the layer's own variables into `store` for a weights file.
+
+        The keys are `"0"`, `"1"`, ... in Keras order: trainable variables,
+        then non-trainable ones, each in creation order. Sublayers save
+        their own. `model.save()` and `save_weights()` call this for every
+        layer. A layer with extra state overrides it (and
+        `load_own_variables`) to add entries, as tensors or numpy arrays.
+        """
+        from torchkeras.saving import layer_state
+
+        for index, variable in enumerate(layer_state.own_variables(self)):
+            store[str(index)] = variable
+
+    def load_own_variables(self, store) -> None:
+        """Assign the layer's own variables from a `save_own_variables` store.
+
+        Raises:
+            ValueError: if the store's number of entries, keys or shapes
+                differ from the layer's variables, or the layer is not
+                built and the store is not empty.
+        """
+        from torchkeras.saving import layer_state
+
+        problem = layer_state.variables_mismatch(self, store)
+        if problem is not None:
+            raise ValueError(problem)
+        layer_state.assign_variables(self, store)
+
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Load weights saved by `state_dict()`, as `torch.nn.Module` does.
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.layer import _example_inputs
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils import summary_utils
 
@@ -85,6 +88,67 @@ class Model(Trainer, Layer):
         create their weights on the first batch, outside inference mode.
         """
         self.built = True
+
+    def build_from_config(self, build_config) -> None:
+        """Build the model from the output of `get_build_config()`.
+
+        Loading a model file calls this, so that the weights exist before
+        they are loaded. A model that overrides `build` gets
+        `build(input_shape)`. Otherwise the model is called once on zeros
+        of the saved input shape, with 1 for unknown sizes, so that its
+        sublayers build themselves as on a first batch (Keras traces
+        `call` on placeholder inputs instead). The call runs in inference
+        mode (`training=False`) without gradients. When it fails, a
+        warning names the error and the model stays unbuilt.
+        """
+        if not build_config or self.built:
+            return
+        if type(self).build is not Model.build:
+            super().build_from_config(build_config)
+            return
+        if "input_shape" in build_config:
+            shapes = (build_config["input_shape"],)
+            keyword_shapes = {}
+        elif "shapes_dict" in build_config:
+            # Keras's form for a call with several tensor arguments:
+            # `{"<argument>_shape": shape}`.
+            shapes = ()
+            keyword_shapes = {
+                key.removesuffix("_shape"): shape
+                for key, shape in build_config["shapes_dict"].items()
+            }
+        else:
+            return
+        self._build_by_calling(shapes, keyword_shapes, build_config)
+
+    def _build_by_calling(self, shapes, keyword_shapes, build_config) -> None:
+        device = self._existing_device() or torch.device("cpu")
+        args = [_example_inputs(s, self._dtype, device) for s in shapes]
+        kwargs = {
+            key: _example_inputs(shape, self._dtype, device)
+            for key, shape in keyword_shapes.items()
+        }
+        # Marked built first, so that `__call__` runs `call` instead of
+        # `build`.
+        self.built = True
+        try:
+            with torch.no_grad():
+                self(*args, **kwargs, training=False)
+        except Exception as error:  # noqa: BLE001 - any failure is reported
+            self.built = False
+            warnings.warn(
+                f"Model {self.name!r} could not be built from its build "
+                f"config {build_config}: calling it on zeros of that shape "
+                f"raised {type(error).__name__}: {error}. Override "
+                "`build(input_shape)` to create the sublayers' weights, or "
+                "`build_from_config()` with `get_build_config()`.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        finally:
+            self._clear_losses()
+        self._build_shapes = dict(build_config)
 
     def call(self, *args, **kwargs):
         raise NotImplementedError(

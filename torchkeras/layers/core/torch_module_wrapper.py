@@ -111,6 +111,33 @@ class TorchModuleWrapper(Layer):
             for submodule, previous in modes:
                 submodule.training = previous
 
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """Put the module's `state_dict()` entries into `store`.
+
+        The keys are the `state_dict()` keys (`weight`, `running_mean`,
+        ...), buffers included, as Keras's `TorchModuleWrapper` writes
+        them, so weight files interchange with Keras.
+        """
+        from torchkeras.saving import layer_state
+
+        store.update(layer_state.module_state(self.module))
+
+    def load_own_variables(self, store) -> None:
+        """Load the module's state from a `save_own_variables` store.
+
+        Raises:
+            ValueError: if the store's keys or shapes differ from the
+                module's `state_dict()`.
+        """
+        from torchkeras.saving import layer_state
+
+        problem = layer_state.module_state_mismatch(
+            self.module, store, self.name
+        )
+        if problem is not None:
+            raise ValueError(problem)
+        layer_state.load_module_state(self.module, store)
+
     def get_config(self) -> dict[str, Any]:
         """Return the layer config, with the module pickled by `torch.save`.
 
