@@ -305,3 +305,62 @@ def test_load_skip_mismatch_warns_and_skips(tmp_path):
     np.testing.assert_array_equal(
         model.layers[1].get_weights()[0], second_before[0]
     )
+
+
+def test_save_with_weights_name_warns_and_loads(tmp_path):
+    path = tmp_path / "w.weights.h5"
+    source = _dense_pair(3)
+    _randomize(source)
+    with pytest.warns(UserWarning, match=r"legacy Keras 2 HDF5.*save_weights"):
+        source.save(path)
+    with h5py.File(path, "r") as file:
+        assert "model_weights" in file
+    model = _dense_pair(3)
+    model.load_weights(path)
+    for expected, loaded in zip(source.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(loaded, expected)
+
+
+def test_legacy_layout_under_weights_name_loads_by_name(tmp_path):
+    path = tmp_path / "w.weights.h5"
+    source = _dense_pair(3)
+    _randomize(source)
+    with pytest.warns(UserWarning):
+        source.save(path)
+    model = _dense_pair(3)
+    for layer, source_layer in zip(model.layers, source.layers):
+        layer.name = source_layer.name
+    model.load_weights(path, by_name=True)
+    np.testing.assert_array_equal(
+        model.get_weights()[2], source.get_weights()[2]
+    )
+
+
+def test_load_empty_weights_file_raises(tmp_path):
+    path = tmp_path / "empty.weights.h5"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is empty \(0 bytes\)"):
+        _dense_pair(2).load_weights(path)
+
+
+@pytest.mark.parametrize("lib", [torchkeras, keras], ids=["torchkeras", "keras"])
+def test_file_with_extra_layers_loads_silently(tmp_path, lib):
+    """Groups the model has no layer for are ignored, in both libraries."""
+    path = tmp_path / "model.weights.h5"
+    source = lib.Sequential(
+        [
+            lib.Input((4,)),
+            lib.layers.Dense(2),
+            lib.layers.BatchNormalization(),
+            lib.layers.Dense(3),
+        ]
+    )
+    _randomize(source)
+    source.save_weights(path)
+    model = lib.Sequential(
+        [lib.Input((4,)), lib.layers.Dense(2), lib.layers.Dense(3)]
+    )
+    model.load_weights(path)
+    expected = [np.asarray(w) for w in source.layers[2].get_weights()]
+    for loaded, weight in zip(model.layers[1].get_weights(), expected):
+        np.testing.assert_array_equal(np.asarray(loaded), weight)

@@ -39,3 +39,18 @@ def check_overwrite(filepath: str, overwrite: bool) -> None:
             f"The file {filepath} already exists. Pass overwrite=True to "
             "replace it."
         )
+
+
+def check_not_empty(filepath: str, expected: str) -> None:
+    """Raise `ValueError` when `filepath` is a file of 0 bytes.
+
+    Args:
+        filepath: Path of an existing file or folder.
+        expected: What the file should contain, for the message.
+    """
+    if os.path.isfile(filepath) and os.path.getsize(filepath) == 0:
+        raise ValueError(
+            f"The file {filepath} is empty (0 bytes). Expected {expected}. "
+            "Save the model again, or copy the file again if it came from "
+            "elsewhere."
+        )

@@ -83,13 +83,7 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None, **kwargs):
     if filepath.endswith(_LEGACY_SUFFIXES):
         from torchkeras.saving import legacy_h5
 
-        warnings.warn(
-            f"Saving {filepath} in the legacy Keras 2 HDF5 format. Prefer "
-            "the `.keras` format, which also stores the optimizer state "
-            "that `fit` resumes from: `model.save('model.keras')`.",
-            UserWarning,
-            stacklevel=3,
-        )
+        warnings.warn(_legacy_save_message(filepath), UserWarning, stacklevel=3)
         legacy_h5.save_model_to_hdf5(
             model, filepath, overwrite=True, include_optimizer=include_optimizer
         )
@@ -114,6 +108,25 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None, **kwargs):
         )
     with file_utils.atomic_path(filepath, suffix=".keras") as temporary_path:
         _write_archive(model, temporary_path)
+
+
+def _legacy_save_message(filepath: str) -> str:
+    if filepath.endswith(".weights.h5"):
+        # As in Keras, the `.h5` ending selects the legacy full-model
+        # format, which a `.weights.h5` name suggests it is not.
+        return (
+            f"`save()` writes {filepath} as a whole model (architecture, "
+            "weights and compile state) in the legacy Keras 2 HDF5 format, "
+            "because the name ends in `.h5`. It does not use the "
+            "`.weights.h5` layout. To write only the weights, call "
+            "`model.save_weights(filepath)`. To save the whole model, use a "
+            "`.keras` name."
+        )
+    return (
+        f"Saving {filepath} in the legacy Keras 2 HDF5 format. Prefer "
+        "the `.keras` format, which also stores the optimizer state "
+        "that `fit` resumes from: `model.save('model.keras')`."
+    )
 
 
 def _check_save_format(save_format, filepath: str) -> None:
@@ -204,6 +217,9 @@ def load_model(
             f"No model file found at {filepath}. Expected a `.keras` file or "
             "folder written by `model.save()`, or a legacy `.h5` file."
         )
+    file_utils.check_not_empty(
+        filepath, "a `.keras` archive or a legacy `.h5` model file"
+    )
     if os.path.isdir(filepath):
         return _load_from_folder(filepath, custom_objects, compile, safe_mode)
     if zipfile.is_zipfile(filepath):
@@ -326,7 +342,9 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
 
     `.weights.h5` files (torchkeras or Keras 3), the weights inside a
     `.keras` archive, and legacy Keras 2 `.h5`/`.hdf5` weight or model
-    files (`by_name=True` matches those by layer name).
+    files (`by_name=True` matches those by layer name). A `.weights.h5`
+    name whose file has the legacy layout (as `model.save("w.weights.h5")`
+    writes it) is read as a legacy file.
 
     Raises:
         ValueError: for other suffixes, unknown keyword arguments, or
@@ -339,7 +357,7 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
             "Accepted: skip_mismatch, and by_name for legacy `.h5` files."
         )
     filepath = os.fspath(filepath)
-    if filepath.endswith(".weights.h5"):
+    if filepath.endswith(".weights.h5") and not _has_legacy_layout(filepath):
         _reject_by_name(by_name, filepath)
         weights_h5.load_weights(model, filepath, skip_mismatch=skip_mismatch)
     elif filepath.endswith(".keras"):
@@ -360,6 +378,27 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
         )
 
 
+def _has_legacy_layout(filepath: str) -> bool:
+    """Return whether an HDF5 file has the legacy Keras 2 weights layout.
+
+    `model.save("w.weights.h5")` writes that layout, because the name ends
+    in `.h5`: a `model_weights` group, or `layer_names` at the top for
+    Keras 2's `save_weights`.
+    """
+    if not os.path.isfile(filepath) or not h5py.is_hdf5(filepath):
+        return False
+    try:
+        with h5py.File(filepath, "r") as file:
+            return (
+                "model_weights" in file
+                or "layer_names" in file.attrs
+                or "layer_names0" in file.attrs
+            )
+    except OSError:
+        # Unreadable: `weights_h5.load_weights` reports it.
+        return False
+
+
 def _reject_by_name(by_name, filepath: str) -> None:
     if by_name is not None:
         raise ValueError(
@@ -376,6 +415,7 @@ def _load_weights_from_archive(model, filepath: str, skip_mismatch: bool) -> Non
             f"No model file found at {filepath}. Expected a `.keras` file "
             "written by `model.save()`."
         )
+    file_utils.check_not_empty(filepath, "a `.keras` archive")
     try:
         with zipfile.ZipFile(filepath, "r") as archive:
             if _WEIGHTS_NAME not in archive.namelist():
