@@ -2,8 +2,8 @@
 
 Every case compares up to three runners in one process: a hand-written
 torch loop, torchkeras and Keras 3 on its torch backend. Timings are taken
-with `time.perf_counter`, single-threaded, after one warm-up call of each
-runner. Repetitions are interleaved (loop, torchkeras, Keras, then again
+single-threaded, after one warm-up call of each runner, with the process's
+CPU time or the wall clock (see `median_seconds`). Repetitions are interleaved (loop, torchkeras, Keras, then again
 in a rotated order), so a burst of load from other processes on a shared
 machine hits every runner alike, and the median of the repetitions is
 reported.
@@ -33,6 +33,10 @@ class Settings:
     repeats: int = 5
     quick: bool = False
     jit_compile: bool = False
+    # Loops step `torch.optim.Adam(fused=True)` instead of `foreach=True`.
+    fused_adam: bool = False
+    # "cpu" times with the process's CPU time, "wall" with the wall clock.
+    clock: str = "cpu"
 
 
 @dataclasses.dataclass
@@ -79,8 +83,15 @@ def median_seconds(
     runners: dict[str, Callable[[], None]],
     repeats: int,
     units_per_run: int = 1,
+    clock: str = "cpu",
 ) -> dict[str, float]:
     """Return the median seconds per unit of work of each runner.
+
+    With `clock="cpu"` the seconds are the CPU time of this process
+    (`time.process_time`), which leaves out the time other processes hold
+    the CPU, so single-threaded CPU runs on a shared machine compare
+    fairly. `clock="wall"` uses `time.perf_counter`, which a run on a GPU
+    needs because CPU time misses the time spent waiting for the device.
 
     Each runner is called once to warm up, then `repeats` times with the
     runners interleaved, the order rotating each round. A call of a runner
@@ -90,6 +101,7 @@ def median_seconds(
     During the call the collector runs as usual, because the garbage a
     runner makes is part of its cost.
     """
+    timer = time.process_time if clock == "cpu" else time.perf_counter
     names = list(runners)
     for name in names:
         runners[name]()
@@ -98,9 +110,9 @@ def median_seconds(
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             gc.collect()
-            start = time.perf_counter()
+            start = timer()
             runners[name]()
-            elapsed = time.perf_counter() - start
+            elapsed = timer() - start
             times[name].append(elapsed / units_per_run)
     return {name: statistics.median(values) for name, values in times.items()}
 

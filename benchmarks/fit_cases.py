@@ -47,16 +47,24 @@ def make_classification_data(shape: tuple[int, ...], num_samples: int):
 
 
 def make_loop_runner(
-    model: torch.nn.Module, x, y, epochs: int, device: str = "cpu"
+    model: torch.nn.Module,
+    x,
+    y,
+    epochs: int,
+    device: str = "cpu",
+    fused_adam: bool = False,
 ):
     """Return a function that trains `model` for `epochs` with a torch loop.
 
     `model` maps a batch to class probabilities (it ends in a softmax, as
     the Keras models do). The model and the data move to `device` once.
+    Adam runs on torch's multi-tensor (`foreach`) kernels, as torchkeras's
+    Adam does, or on its fused kernel when `fused_adam` is True.
     """
     model.to(device)
+    kernel = {"fused": True} if fused_adam else {"foreach": True}
     optimizer = torch.optim.Adam(
-        model.parameters(), lr=1e-3, eps=EPSILON, foreach=True
+        model.parameters(), lr=1e-3, eps=EPSILON, **kernel
     )
     x_tensor = torch.from_numpy(x).to(device)
     y_tensor = torch.from_numpy(y).to(device)
@@ -231,7 +239,11 @@ def _fit_case(
     loop_model = torch.compile(torch_model) if jit_compile else torch_model
     runners = {
         LOOP: make_loop_runner(
-            loop_model, x if loop_x is None else loop_x, y, epochs
+            loop_model,
+            x if loop_x is None else loop_x,
+            y,
+            epochs,
+            fused_adam=settings.fused_adam,
         ),
         TORCHKERAS: tk_runner,
     }
@@ -242,7 +254,11 @@ def _fit_case(
         )
     else:
         result.notes.append("Keras 3 on the torch backend is not installed.")
-    seconds = median_seconds(runners, settings.repeats, units_per_run=epochs)
+    if settings.fused_adam:
+        result.notes.append("the loop steps torch.optim.Adam(fused=True).")
+    seconds = median_seconds(
+        runners, settings.repeats, units_per_run=epochs, clock=settings.clock
+    )
     result.values = {name: value * 1e3 for name, value in seconds.items()}
     return result
 

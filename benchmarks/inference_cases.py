@@ -66,7 +66,7 @@ def run_predict(settings: Settings) -> CaseResult:
     for name, module in _keras_api_modules(result).items():
         model = mlp_keras_api(module)
         runners[name] = _predict_runner(model, x)
-    seconds = median_seconds(runners, settings.repeats)
+    seconds = median_seconds(runners, settings.repeats, clock=settings.clock)
     result.values = {name: value * 1e3 for name, value in seconds.items()}
     return result
 
@@ -98,7 +98,9 @@ def run_forward_call(settings: Settings) -> CaseResult:
     # A run lasts only tens of ms, so more rounds cost little and steady
     # the median against load from other processes.
     repeats = settings.repeats if settings.quick else max(settings.repeats, 15)
-    seconds = median_seconds(runners, repeats, units_per_run=CALLS_PER_RUN)
+    seconds = median_seconds(
+        runners, repeats, units_per_run=CALLS_PER_RUN, clock=settings.clock
+    )
     result.values = {name: value * 1e6 for name, value in seconds.items()}
     return result
 
@@ -186,7 +188,7 @@ def run_evaluate(settings: Settings) -> CaseResult:
             metrics=[module.metrics.AUC(), module.metrics.Precision()],
         )
         runners[name] = _evaluate_runner(model, x, y)
-    seconds = median_seconds(runners, settings.repeats)
+    seconds = median_seconds(runners, settings.repeats, clock=settings.clock)
     result.values = {name: value * 1e3 for name, value in seconds.items()}
     return result
 

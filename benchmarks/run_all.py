@@ -16,7 +16,7 @@ Cases:
   8  RSS (and CUDA memory) after each of 50 epochs of fit
 
 Run:  python benchmarks/run_all.py [--repeats 5] [--quick] [--cases 1,2]
-      [--jit-compile]
+      [--jit-compile] [--fused-adam]
 """
 
 from __future__ import annotations
@@ -61,6 +61,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--cases",
         default=",".join(ALL_CASES),
         help="comma-separated case numbers to run (default: all)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default=None,
+        help="time with this process's CPU time (default without CUDA: "
+        "other processes on the machine then cost nothing) or the wall "
+        "clock (default with CUDA)",
+    )
+    parser.add_argument(
+        "--fused-adam",
+        action="store_true",
+        help="the fit loops of cases 1-3 step torch.optim.Adam(fused=True) "
+        "instead of foreach=True",
     )
     parser.add_argument(
         "--jit-compile",
@@ -177,8 +191,13 @@ def main(argv=None) -> int:
 
     import torchkeras
 
+    clock = args.clock or ("wall" if torch.cuda.is_available() else "cpu")
     settings = Settings(
-        repeats=args.repeats, quick=args.quick, jit_compile=args.jit_compile
+        repeats=args.repeats,
+        quick=args.quick,
+        jit_compile=args.jit_compile,
+        fused_adam=args.fused_adam,
+        clock=clock,
     )
     functions = _case_functions(args.jit_compile)
     results = []
@@ -197,7 +216,8 @@ def main(argv=None) -> int:
 
     print(
         f"torch {torch.__version__}, torchkeras {torchkeras.__version__}, "
-        f"threads {torch.get_num_threads()}, repeats {settings.repeats}"
+        f"threads {torch.get_num_threads()}, repeats {settings.repeats}, "
+        f"{settings.clock} clock"
         + (", quick" if settings.quick else "")
     )
     print(format_table(results))
