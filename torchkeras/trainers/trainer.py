@@ -922,7 +922,10 @@ class Trainer:
                 if begin_listeners:
                     callback_list.on_test_batch_begin(step)
                 self._ensure_metrics_built(batch)
-                self.eval()
+                if step == 0 or begin_listeners:
+                    # Walking every module costs microseconds per batch, so
+                    # modes are set again only after a callback could change them.
+                    self.eval()
                 with torch.inference_mode():
                     if custom_step:
                         logs = self.test_step(batch)
@@ -1006,7 +1009,8 @@ class Trainer:
                     callback_list.on_predict_batch_begin(step)
                 if not self.built:
                     self._build_for_data(batch)
-                self.eval()
+                if step == 0 or begin_listeners:
+                    self.eval()
                 with torch.inference_mode():
                     batch_outputs = self.predict_step(batch)
                 outputs.append(batch_outputs)
