@@ -359,3 +359,19 @@ def test_custom_layer_without_module_loads_from_config():
 def test_shape_error_names_all_input_shapes():
     with pytest.raises(ValueError, match=r"inputs of shape \[\(None, 4\), \(None, 5\)\]"):
         torchkeras.Input((4,)) @ torchkeras.Input((5,))
+
+
+def test_unused_input_config_matches_keras():
+    def build(lib):
+        x = lib.Input((3,), name="x")
+        y = lib.Input((2,), name="y")
+        z = lib.Input((4,), name="z")
+        hidden = lib.layers.Dense(2, name="d")(z)
+        total = lib.layers.Add(name="a")([lib.layers.Dense(2, name="e")(x), hidden])
+        return lib.Model([x, y, z], total)
+
+    ours, theirs = build(torchkeras).get_config(), build(keras).get_config()
+    assert [l["name"] for l in ours["layers"]] == [l["name"] for l in theirs["layers"]]
+    assert ours["input_layers"] == theirs["input_layers"]
+    reloaded = torchkeras.models.model_from_json(build(torchkeras).to_json())
+    assert len(reloaded.inputs) == 3

@@ -255,6 +255,15 @@ class Functional(Model):
         for node in reversed(ordered):
             for parent in node.parent_nodes:
                 depths[id(parent)] = max(depths[id(parent)], depths[id(node)] + 1)
+        # An input that no output uses still belongs to the graph. Keras gives
+        # it depth 0 and lists it before the other layers of that depth.
+        for tensor in reversed(self._flat_inputs):
+            history = tensor._keras_history
+            node = history.operation._inbound_nodes[history.node_index]
+            if id(node) not in finished:
+                finished.add(id(node))
+                depths[id(node)] = 0
+                ordered.insert(0, node)
         return ordered, depths, {id(n): i for i, n in enumerate(ordered)}
 
     # ------------------------------------------------------------------
