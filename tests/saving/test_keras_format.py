@@ -720,3 +720,20 @@ def test_torch_module_attribute_reloads(tmp_path, direction):
     ):
         for key, value in before.state_dict().items():
             torch.testing.assert_close(after.state_dict()[key], value)
+
+
+def test_subclassed_weights_at_attribute_paths_load(tmp_path):
+    """Files saved before sublayers went under `layers/` still load."""
+    path = tmp_path / "two.weights.h5"
+    model = _two_dense_class(torchkeras)(hidden=5)
+    model(_inputs((64,), FLOAT))
+    _randomize(model)
+    model.save_weights(path)
+    with h5py.File(path, "a") as file:
+        file.move("layers/dense_1", "out")
+        del file["layers"]
+    twin = _two_dense_class(torchkeras)(hidden=5)
+    twin(_inputs((64,), FLOAT))
+    twin.load_weights(path)
+    for expected, loaded in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(loaded, expected)

@@ -268,7 +268,7 @@ def _attribute_key(name: str) -> str:
     return f"~{name}" if name.startswith("_") else name
 
 
-def _children(layer) -> list[tuple[str, object]]:
+def _children(layer, model_layers: bool = True) -> list[tuple[str, object]]:
     """Return `(attribute path, child)` pairs in the order Keras visits them.
 
     A child is a layer, a plain torch module (saved by its `state_dict()`)
@@ -276,8 +276,10 @@ def _children(layer) -> list[tuple[str, object]]:
     `layers` first. Other attributes follow in sorted order, with private
     names last. Keras also visits the `layers` property of a subclassed
     model in that sorted order, so a sublayer reached first through it is
-    written under `layers/<class name>`. A `TorchModuleWrapper` saves its
-    module itself and has no children here.
+    written under `layers/<class name>`. With `model_layers=False` that
+    list is left out, which gives the paths torchkeras wrote before it
+    followed this rule. A `TorchModuleWrapper` saves its module itself and
+    has no children here.
     """
     from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
     from torchkeras.models.functional import Functional
@@ -290,7 +292,7 @@ def _children(layer) -> list[tuple[str, object]]:
     named = []
     if isinstance(layer, (Sequential, Functional)):
         result.append(("layers", list(layer.layers)))
-    elif isinstance(layer, Model):
+    elif isinstance(layer, Model) and model_layers:
         named.append(("layers", _layer_list(layer)))
     for name, module in layer._modules.items():
         if isinstance(module, torch.nn.ModuleList):
@@ -324,7 +326,7 @@ def _container_paths(path: str, items: list) -> list[tuple[str, object]]:
     return result
 
 
-def _walk(layer, path: str, visited: set[int]):
+def _walk(layer, path: str, visited: set[int], model_layers: bool = True):
     """Yield `(path, layer or torch module)` for every one not yet visited.
 
     Depth first, in the order of `_children`.
@@ -333,13 +335,13 @@ def _walk(layer, path: str, visited: set[int]):
         return
     visited.add(id(layer))
     yield path, layer
-    for attribute, child in _children(layer):
+    for attribute, child in _children(layer, model_layers):
         child_path = _join(path, attribute)
         if isinstance(child, list):
             for item_path, item in _container_paths(child_path, child):
-                yield from _walk(item, item_path, visited)
+                yield from _walk(item, item_path, visited, model_layers)
         else:
-            yield from _walk(child, child_path, visited)
+            yield from _walk(child, child_path, visited, model_layers)
 
 
 def _save_layer(model, file: h5py.File, path: str, visited: set[int]) -> None:
@@ -451,9 +453,24 @@ def _check_layers(model, file, skip_mismatch, filepath) -> _PendingLoad:
     A failed load (without `skip_mismatch`) so leaves the model unchanged.
     """
     pending = _PendingLoad()
+    earlier_paths = None
     for layer_path, node in _walk(model, "", set()):
         group_path = _join(layer_path, "vars")
-        store = _read_store(file.get(group_path))
+        group = file.get(group_path)
+        if group is None:
+            # Files torchkeras wrote before it visited a subclassed
+            # model's `layers` list keep such sublayers at their
+            # attribute paths.
+            if earlier_paths is None:
+                earlier_paths = {
+                    id(earlier): path
+                    for path, earlier in _walk(model, "", set(), False)
+                }
+            earlier_path = earlier_paths.get(id(node))
+            if earlier_path is not None and earlier_path != layer_path:
+                group = file.get(_join(earlier_path, "vars"))
+                layer_path = earlier_path if group is not None else layer_path
+        store = _read_store(group)
         if isinstance(node, Layer) and not _uses_checked_loading(node):
             if store is not None:
                 pending.unchecked.append((node, store))
