@@ -737,3 +737,30 @@ def test_subclassed_weights_at_attribute_paths_load(tmp_path):
     twin.load_weights(path)
     for expected, loaded in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(loaded, expected)
+
+
+@pytest.mark.parametrize(
+    "direction",
+    ["torchkeras_to_torchkeras", "torchkeras_to_keras", "keras_to_torchkeras"],
+)
+def test_subclassed_training_resumes(tmp_path, direction):
+    source, target = {
+        "torchkeras_to_torchkeras": (torchkeras, torchkeras),
+        "torchkeras_to_keras": (torchkeras, keras),
+        "keras_to_torchkeras": (keras, torchkeras),
+    }[direction]
+    _two_dense_class(target)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 6)).astype("float32")
+    y = rng.normal(size=(32, 3)).astype("float32")
+    model = _two_dense_class(source)(hidden=4)
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "two.keras")
+    reloaded = target.saving.load_model(tmp_path / "two.keras")
+    assert int(reloaded.optimizer.iterations) == 8
+    expected = model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    resumed = reloaded.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(
+        resumed.history["loss"], expected.history["loss"], rtol=1e-5
+    )
