@@ -59,6 +59,8 @@ def symbolic_call(layer, args: tuple, kwargs: dict):
         message = layer.input_spec.mismatch(first, layer.name)
         if message is not None:
             raise ValueError(message)
+    if _has_unbuilt_sublayers(layer):
+        _build_sublayers(layer, args, kwargs)
     try:
         outputs = _infer_outputs(layer, args, kwargs)
     except (ValueError, TypeError, RuntimeError, IndexError) as error:
@@ -72,6 +74,50 @@ def symbolic_call(layer, args: tuple, kwargs: dict):
         ) from None
     Node(layer, args, kwargs, outputs)
     return outputs
+
+
+def _has_unbuilt_sublayers(layer) -> bool:
+    from torchkeras.layers.layer import Layer
+
+    return any(
+        isinstance(module, Layer) and not module.built
+        for module in layer.modules()
+    )
+
+
+def _build_sublayers(layer, args: tuple, kwargs: dict) -> None:
+    """Build unbuilt sublayers by calling `layer` once on real zeros.
+
+    Weights created inside the fake-tensor probe would be fake tensors,
+    which torch cannot turn into parameters. Some layers build their
+    sublayers only in `call`, such as subclassed models and layers
+    without their own `build`. Such a layer first runs once on zeros, in
+    inference mode and without gradients, as on a first batch.
+
+    Raises:
+        ValueError: if the call on zeros fails, naming the layer.
+    """
+    run_kwargs = dict(kwargs)
+    if "training" in run_kwargs or layer._call_accepts_training:
+        run_kwargs["training"] = False
+    concrete = _concretize((args, run_kwargs), _PROBE_SIZES[0])
+    losses_before = len(layer._losses)
+    try:
+        with torch.no_grad():
+            layer(*concrete[0], **concrete[1])
+    except (ValueError, TypeError, RuntimeError, IndexError) as error:
+        shapes = [
+            t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)
+        ]
+        raise ValueError(
+            f"Layer {layer.name!r} ({type(layer).__name__}) could not build "
+            f"its sublayers for inputs of shape "
+            f"{shapes[0] if len(shapes) == 1 else shapes}: calling it on "
+            f"zeros, with size {_PROBE_SIZES[0]} for unknown (None) "
+            f"dimensions, raised {type(error).__name__}: {error}"
+        ) from None
+    finally:
+        del layer._losses[losses_before:]
 
 
 def _infer_outputs(layer, args: tuple, kwargs: dict):

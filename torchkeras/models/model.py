@@ -82,12 +82,32 @@ class Model(Trainer, Layer):
         return cls(**config)
 
     def build(self, input_shape) -> None:
-        """Build the model; a subclassed model builds on its first call.
+        """Build the model and its sublayers for `input_shape`.
 
-        Models are never marked built at construction, so their sublayers
-        create their weights on the first batch, outside inference mode.
+        A subclassed model that does not override `build` is called once
+        on zeros of `input_shape`, as `build_from_config` does, so that
+        its sublayers create their weights. When that call fails, a
+        warning names the error and the model stays unbuilt. Without an
+        explicit `build`, a model builds on its first call (models are
+        never marked built at construction).
         """
+        if type(self).build is Model.build and not self.built:
+            shape = _as_build_shape(input_shape)
+            self._build_by_calling((shape,), {}, {"input_shape": shape})
+            return
         self.built = True
+
+    def build_with_shape(self, input_shape) -> None:
+        """Mark the model built before its first call runs `call`.
+
+        The first call builds the sublayers itself, so the zeros call of
+        an explicit `build` is skipped here.
+        """
+        if type(self).build is Model.build and not self.built:
+            self.built = True
+            self._build_shapes = {"input_shape": _as_build_shape(input_shape)}
+            return
+        super().build_with_shape(input_shape)
 
     def build_from_config(self, build_config) -> None:
         """Build the model from the output of `get_build_config()`.
@@ -137,11 +157,13 @@ class Model(Trainer, Layer):
         except Exception as error:  # noqa: BLE001 - any failure is reported
             self.built = False
             warnings.warn(
-                f"Model {self.name!r} could not be built from its build "
-                f"config {build_config}: calling it on zeros of that shape "
-                f"raised {type(error).__name__}: {error}. Override "
-                "`build(input_shape)` to create the sublayers' weights, or "
-                "`build_from_config()` with `get_build_config()`.",
+                f"Model {self.name!r} could not be built for "
+                f"{build_config}: calling it on zeros of that shape "
+                f"(1 for unknown sizes) raised {type(error).__name__}: "
+                f"{error}. Override `build(input_shape)` to create the "
+                "sublayers' weights, or `build_from_config()` with "
+                "`get_build_config()`; otherwise the model builds on its "
+                "first call on data.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -381,3 +403,14 @@ def _tracked_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
         else:
             result.append(child)
     return result
+
+
+def _as_build_shape(input_shape):
+    """Return one input's shape as a tuple; several inputs stay a list."""
+    if isinstance(input_shape, list) and all(
+        isinstance(shape, (tuple, list)) for shape in input_shape
+    ):
+        return [tuple(shape) for shape in input_shape]
+    if isinstance(input_shape, (tuple, list)):
+        return tuple(input_shape)
+    return input_shape
