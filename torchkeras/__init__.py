@@ -13,6 +13,7 @@ from torchkeras import initializers
 from torchkeras import layers
 from torchkeras import losses
 from torchkeras import metrics
+from torchkeras import mixed_precision
 from torchkeras import models
 from torchkeras import ops
 from torchkeras import optimizers
@@ -25,6 +26,8 @@ from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import InputSpec
 from torchkeras.layers.layer import Layer
 from torchkeras.losses import Loss
+from torchkeras.mixed_precision import dtype_policies
+from torchkeras.mixed_precision.dtype_policies import DTypePolicy
 from torchkeras.metrics import Metric
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
@@ -33,6 +36,7 @@ from torchkeras.optimizers import Optimizer
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTypePolicy",
     "Input",
     "InputSpec",
     "KerasTensor",
@@ -48,10 +52,12 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "ops",
     "optimizers",

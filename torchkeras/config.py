@@ -30,6 +30,23 @@ def set_floatx(value: str) -> None:
     _FLOATX = value
 
 
+def dtype_policy():
+    """Return the default `DTypePolicy` of new layers (`"float32"` unless set)."""
+    from torchkeras.mixed_precision import dtype_policies
+
+    return dtype_policies.dtype_policy()
+
+
+def set_dtype_policy(policy) -> None:
+    """Set the default dtype policy of new layers, such as `"mixed_bfloat16"`.
+
+    See `torchkeras.mixed_precision.set_dtype_policy`.
+    """
+    from torchkeras.mixed_precision import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
+
+
 def epsilon() -> float:
     """Return the fuzz factor used to avoid division by zero (`1e-7`)."""
     return _EPSILON

@@ -16,6 +16,8 @@ from torchkeras.backend.tensors import convert_to_tensor
 from torchkeras.backend.variable import Variable
 from torchkeras.layers.symbolic import contains_keras_tensor
 from torchkeras.layers.symbolic import symbolic_call
+from torchkeras.mixed_precision import _layer_casting
+from torchkeras.mixed_precision import dtype_policies
 from torchkeras.utils import naming
 
 # Keyword arguments every layer accepts besides its own. `input_shape`,
@@ -97,8 +99,10 @@ class Layer(torch.nn.Module):
         activity_regularizer: Optional callable applied to the outputs;
             its value divided by the batch size is added to `losses`.
         trainable: Whether the layer's weights are updated in training.
-        dtype: Float type of the weights, such as `"float32"`.
-        autocast: Whether float inputs are cast to the layer's dtype.
+        dtype: A `mixed_precision.DTypePolicy` or its name, such as
+            `"float32"` or `"mixed_bfloat16"`; None means the global policy.
+        autocast: Whether float inputs, and weights during `call`, are cast
+            to the policy's compute dtype.
         name: Unique name; by default the snake_case class name with a
             counter (`dense`, `dense_1`, ...).
 
@@ -164,9 +168,7 @@ class Layer(torch.nn.Module):
                 f"Received: name={name!r} of type {type(name).__name__}"
             )
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
-        self._dtype = config.standardize_dtype(
-            dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-        )
+        self._set_dtype_policy(dtype)
         self.autocast = autocast
         self._trainable = bool(trainable)
         # As in Keras, a layer without its own `build` has nothing to build.
@@ -260,8 +262,8 @@ class Layer(torch.nn.Module):
             dtype: Weight dtype; defaults to the layer's dtype.
             trainable: Whether the weight is trained (False for moving
                 statistics).
-            autocast: Accepted for Keras compatibility; weights keep their
-                dtype.
+            autocast: Whether `call` reads the weight in the compute dtype
+                when the layer's policy is mixed (its stored dtype stays).
             regularizer: Optional regularizer; its penalty is included in
                 `losses`.
             constraint: Optional callable applied to the weight after each
@@ -302,6 +304,9 @@ class Layer(torch.nn.Module):
             overwrite_with_gradient=overwrite_with_gradient,
         )
         variable._created_trainable = trainable
+        # Under a mixed policy, `call` reads the weight in the compute dtype
+        # unless this is False.
+        variable._autocast = autocast
         variable._trainable = trainable and self._trainable
         variable.requires_grad_(variable._trainable and dtype.is_floating_point)
         self.register_parameter(self._free_parameter_name(name), variable)
@@ -469,9 +474,25 @@ class Layer(torch.nn.Module):
         return config.dtype_name(self._dtype)
 
     @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy`; assign a policy or a name to change it."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._set_dtype_policy(value)
+
+    def _set_dtype_policy(self, value) -> None:
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        self._dtype = config.standardize_dtype(policy.variable_dtype)
+        # None for the plain floatx policy, so `__call__` skips casting.
+        self._casting_dtype = _layer_casting.casting_dtype(policy)
+
+    @property
     def compute_dtype(self) -> str:
-        """Name of the dtype of the computation, such as `"float32"`."""
-        return config.dtype_name(self._dtype)
+        """Name of the dtype of the computation, such as `"bfloat16"`."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self) -> str:
@@ -606,7 +627,10 @@ class Layer(torch.nn.Module):
             del kwargs["mask"]
 
         try:
-            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            if self._casting_dtype is None:
+                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            else:
+                outputs = _layer_casting.call_in_compute_dtype(self, args, kwargs)
         except (RuntimeError, ValueError, IndexError) as error:
             self._raise_input_error(args, error)
             raise
@@ -707,7 +731,7 @@ class Layer(torch.nn.Module):
         base = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": _dtype_policy_config(self.dtype),
+            "dtype": _dtype_policy_config(self._dtype_policy.name),
         }
         if self.activity_regularizer is not None:
             from torchkeras.saving.serialization import serialize_keras_object
@@ -974,7 +998,7 @@ def _is_plain(value: Any) -> bool:
 
 
 def _dtype_policy_config(name: str) -> dict[str, Any]:
-    """Return Keras 3's serialized DTypePolicy for a dtype name."""
+    """Return Keras 3's serialized DTypePolicy for a policy name."""
     return {
         "module": "keras",
         "class_name": "DTypePolicy",

@@ -14,6 +14,7 @@ from torchkeras.optimizers.adamw import AdamW
 from torchkeras.optimizers.ftrl import Ftrl
 from torchkeras.optimizers.lamb import Lamb
 from torchkeras.optimizers.lion import Lion
+from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from torchkeras.optimizers.nadam import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.rmsprop import RMSprop
@@ -30,6 +31,7 @@ __all__ = [  # noqa: RUF022 (plain sorted() order, as in other packages)
     "Ftrl",
     "Lamb",
     "Lion",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",
@@ -60,7 +62,6 @@ _OPTIMIZERS = {
 }
 # Names Keras 3.15 accepts that have no torchkeras class yet.
 _NOT_YET_IMPLEMENTED = (
-    "lossscaleoptimizer",
     "multioptimizer",
     "muon",
     "optimizermap",
@@ -92,6 +93,12 @@ def deserialize(
     class_name = config["class_name"]
     if custom_objects and class_name in custom_objects:
         cls = custom_objects[class_name]
+    elif class_name == "LossScaleOptimizer":
+        # Not in the string lookup: it cannot be built without an inner
+        # optimizer.
+        return LossScaleOptimizer.from_config(
+            dict(config.get("config", {})), custom_objects=custom_objects
+        )
     else:
         cls = _class_from_name(class_name)
     return cls.from_config(dict(config.get("config", {})))

@@ -181,6 +181,7 @@ class BatchNormalization(Layer):
                 regularizer=self.gamma_regularizer,
                 constraint=self.gamma_constraint,
                 name="gamma",
+                autocast=False,
             )
         if self.center:
             self.beta = self.add_weight(
@@ -189,18 +190,21 @@ class BatchNormalization(Layer):
                 regularizer=self.beta_regularizer,
                 constraint=self.beta_constraint,
                 name="beta",
+                autocast=False,
             )
         self.moving_mean = self.add_weight(
             shape=shape,
             initializer=self.moving_mean_initializer,
             trainable=False,
             name="moving_mean",
+            autocast=False,
         )
         self.moving_variance = self.add_weight(
             shape=shape,
             initializer=self.moving_variance_initializer,
             trainable=False,
             name="moving_variance",
+            autocast=False,
         )
         self._channel_axis = self.axis % ndim
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: channels})
@@ -212,9 +216,13 @@ class BatchNormalization(Layer):
                 f"than the inputs. Received: mask.shape={tuple(mask.shape)}, "
                 f"inputs.shape={tuple(inputs.shape)}"
             )
+        output_dtype = self.moving_mean.dtype
         if inputs.dtype != self.moving_mean.dtype:
-            # As in Keras, the output has the layer's dtype whatever the
-            # float type of the inputs.
+            # Statistics are computed in float32 even under a mixed policy
+            # (float16 sums overflow). As in Keras, the output then has the
+            # compute dtype, and otherwise the layer's dtype.
+            if self._casting_dtype is not None:
+                output_dtype = inputs.dtype
             inputs = inputs.to(self.moving_mean.dtype)
         axis = self._channel_axis
         # torch's batch_norm normalizes axis 1; this permute is a view.
@@ -235,6 +243,8 @@ class BatchNormalization(Layer):
                 0.0,
                 self.epsilon,
             )
+        if outputs.dtype != output_dtype:
+            outputs = outputs.to(output_dtype)
         return outputs if axis == 1 else outputs.movedim(1, axis)
 
     def _train_fused(self, inputs: torch.Tensor, count: int) -> torch.Tensor:

@@ -1,0 +1,98 @@
+"""Running a layer's call in its policy's compute dtype."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from torchkeras import config
+from torchkeras.mixed_precision.dtype_policies import DTypePolicy
+from torchkeras.mixed_precision.dtype_policies import dtype_policy
+
+
+def casting_dtype(policy: DTypePolicy) -> torch.dtype | None:
+    """Return the dtype a layer casts its inputs to, or None to skip casting.
+
+    None means the layer computes in `floatx()` with `floatx()` weights
+    while the global policy is that plain default, so it takes the uncast
+    path, which costs one attribute test per call. Every other layer
+    casts: a mixed layer, a layer given another dtype, and under a mixed
+    global policy also a `dtype="float32"` layer, which must turn bfloat16
+    inputs back into float32, as in Keras.
+    """
+    compute = config.standardize_dtype(policy.compute_dtype)
+    if not compute.is_floating_point:
+        return None
+    floatx = config.floatx()
+    default = dtype_policy()
+    if (
+        policy.compute_dtype == policy.variable_dtype == floatx
+        and default.compute_dtype == default.variable_dtype == floatx
+    ):
+        return None
+    return compute
+
+
+def _cast_floats(value: Any, dtype: torch.dtype) -> Any:
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and value.dtype != dtype:
+            return value.to(dtype)
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_floats(v, dtype) for v in value)
+    if isinstance(value, dict):
+        return {k: _cast_floats(v, dtype) for k, v in value.items()}
+    return value
+
+
+def call_in_compute_dtype(layer, args: tuple, kwargs: dict) -> Any:
+    """Run `layer`'s forward with inputs and weights in its compute dtype.
+
+    As Keras does, float tensors among the arguments are cast to the
+    compute dtype (when `layer.autocast` is True), and the layer's own
+    float weights are read as compute-dtype copies during the call unless
+    they were created with `add_weight(autocast=False)`. The copies are
+    differentiable casts, so gradients reach the float32 weights. Nested
+    layers cast their own weights in their own calls.
+    """
+    dtype = layer._casting_dtype
+    if layer.autocast:
+        args = _cast_floats(args, dtype)
+        kwargs = {
+            key: value if key == "mask" else _cast_floats(value, dtype)
+            for key, value in kwargs.items()
+        }
+    parameters = layer._parameters
+    originals = {}
+    for name, parameter in parameters.items():
+        if (
+            parameter is not None
+            and parameter.dtype != dtype
+            and parameter.is_floating_point()
+            and getattr(parameter, "_autocast", True)
+        ):
+            originals[name] = parameter
+    if not originals:
+        return _run_forward(layer, args, kwargs)
+    try:
+        for name, parameter in originals.items():
+            parameters[name] = parameter.to(dtype)
+        return _run_forward(layer, args, kwargs)
+    finally:
+        parameters.update(originals)
+
+
+def _run_forward(layer, args: tuple, kwargs: dict) -> Any:
+    try:
+        return torch.nn.Module.__call__(layer, *args, **kwargs)
+    except RuntimeError as error:
+        text = str(error)
+        if "dtype" not in text and "scalar type" not in text:
+            raise
+        raise ValueError(
+            f"Layer {layer.name!r} cannot run in its dtype policy "
+            f"{layer.dtype_policy.name!r}: {text.splitlines()[0]} Torch "
+            "modules and weights that the layer does not own stay in their "
+            "own dtype. Create this layer with dtype='float32'."
+        ) from error
