@@ -229,7 +229,33 @@ class Layer(torch.nn.Module):
                 for key, existing in list(parameters.items()):
                     if existing is value and key != name:
                         del parameters[key]
+        if isinstance(value, torch.nn.Module) or value is None:
+            self._track_plain_modules(name, value)
         super().__setattr__(name, value)
+
+    def _track_plain_modules(self, name: str, value: Any) -> None:
+        """Record the plain torch modules assigned to `name`.
+
+        A new plain module starts in torch's default `train()` mode, so it
+        is switched to this layer's mode. `__call__` switches the recorded
+        modules to a `training` value given to this call or an enclosing
+        one, for that call only.
+        """
+        plain = _plain_modules_in(value) if value is not None else ()
+        for module in plain:
+            module.train(self.training)
+        by_name = self.__dict__.get("_plain_modules_by_name")
+        if by_name is None:
+            if not plain:
+                return
+            by_name = {}
+            object.__setattr__(self, "_plain_modules_by_name", by_name)
+        if plain:
+            by_name[name] = plain
+        elif by_name.pop(name, None) is None:
+            return
+        modules = tuple(m for group in by_name.values() for m in group)
+        object.__setattr__(self, "_plain_modules", modules)
 
     # ------------------------------------------------------------------
     # Weights
@@ -625,6 +651,9 @@ class Layer(torch.nn.Module):
                 del kwargs["training"]
         if "mask" in kwargs and not self._call_accepts_mask:
             del kwargs["mask"]
+        previous_modes = None
+        if self._plain_modules and state.training is not None:
+            previous_modes = _switch_modes(self._plain_modules, state.training)
 
         try:
             if self._casting_dtype is None:
@@ -637,6 +666,9 @@ class Layer(torch.nn.Module):
         finally:
             state.training = outer_training
             state.depth = depth
+            if previous_modes is not None:
+                for module, mode in previous_modes:
+                    module.training = mode
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -969,6 +1001,37 @@ def _flatten_containers(container: torch.nn.Module) -> list[torch.nn.Module]:
     return result
 
 
+def _plain_modules_in(value: torch.nn.Module) -> tuple[torch.nn.Module, ...]:
+    """Return the torch modules in `value` that are not layers.
+
+    ModuleList and ModuleDict containers are searched, not returned.
+    """
+    if isinstance(value, Layer):
+        return ()
+    if isinstance(value, (torch.nn.ModuleList, torch.nn.ModuleDict)):
+        return tuple(
+            module
+            for child in _flatten_containers(value)
+            for module in _plain_modules_in(child)
+        )
+    return (value,)
+
+
+def _switch_modes(modules, training: bool):
+    """Put `modules` in `training` mode; return the modes to restore.
+
+    A module already in that mode is left as it is, so a submodule set to
+    another mode by hand (a frozen BatchNorm in a training module) keeps
+    it, as in `TorchModuleWrapper`. Returns None when nothing changed.
+    """
+    previous = []
+    for top in modules:
+        if top.training != training:
+            previous.extend((module, module.training) for module in top.modules())
+            top.train(training)
+    return previous or None
+
+
 def _torch_module_weights(module: torch.nn.Module) -> list[torch.Tensor]:
     return list(module.parameters()) + list(module.buffers())
 
@@ -1017,6 +1080,8 @@ def _get_regularizer(identifier):
 
 
 Layer._call_accepts_training = True
+# Plain torch modules among the layer's attributes (see `__setattr__`).
+Layer._plain_modules = ()
 Layer._call_accepts_mask = True
 Layer._call_training_default = False
 
