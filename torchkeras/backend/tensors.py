@@ -24,7 +24,9 @@ def convert_to_tensor(x: Any, dtype=None, device=None) -> torch.Tensor:
             # this several times per training step.
             if x.dtype != dtype:
                 x = x.to(dtype)
-        return x if device is None else x.to(device)
+        if device is None or x.device == device:
+            return x
+        return x.to(device)
     if dtype is not None:
         dtype = config.standardize_dtype(dtype)
     if isinstance(x, np.ndarray):

@@ -490,7 +490,9 @@ def binary_crossentropy(
         )
     else:
         # Written out instead of F.binary_cross_entropy, which raises inside
-        # a CUDA autocast region. After clipping, both logs are finite.
+        # a CUDA autocast region and on NaN predictions, which must give a
+        # NaN loss so that TerminateOnNaN can stop training. After clipping,
+        # both logs are finite.
         eps = config.epsilon()
         prob = torch.clamp(y_pred, eps, 1.0 - eps)
         losses = -(
@@ -584,7 +586,7 @@ def sparse_categorical_crossentropy(
     if y_true.dim() == y_pred.dim() and y_true.shape[class_axis] == 1:
         y_true = y_true.squeeze(class_axis)
     _check_sparse_shapes(y_true, y_pred, class_axis)
-    labels = y_true.long()
+    labels = y_true if y_true.dtype == torch.int64 else y_true.long()
 
     if ignore_class is not None:
         valid = labels != ignore_class

@@ -8,6 +8,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.backend.tensors import convert_to_tensor
+from torchkeras.losses.loss import get_mask
 from torchkeras.losses.loss import squeeze_or_expand_to_same_rank
 from torchkeras.metrics.reduction_metrics import MeanMetricWrapper
 
@@ -122,6 +123,55 @@ def sparse_top_k_categorical_accuracy(
     return _as_float(matches).reshape(original_shape)
 
 
+class _MatchMean(MeanMetricWrapper):
+    """Base of accuracy metrics that count matches without a float copy.
+
+    Without sample weights or a mask, an update adds the number of matches
+    and of samples to the state directly. The result is the same as that
+    of `MeanMetricWrapper`, because a sum of 0s and 1s is exact in floating
+    point, but one small batch costs a few tensor operations fewer.
+    Subclasses implement `_matches`.
+    """
+
+    def update_state(
+        self,
+        y_true: Any,
+        y_pred: Any,
+        sample_weight: Any = None,
+    ) -> None:
+        """Add the matches of one batch to the state, weighted if given."""
+        if (
+            sample_weight is None
+            and type(y_true) is torch.Tensor
+            and type(y_pred) is torch.Tensor
+            and y_true.device == y_pred.device
+            and get_mask(y_pred) is None
+        ):
+            matches = self._matches(y_true, y_pred)
+            if matches is not None:
+                self._follow_device(y_pred.device)
+                self.total.add_(matches.sum())
+                self.count.add_(matches.shape[0])
+                return
+        super().update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def _matches(
+        self, y_true: torch.Tensor, y_pred: torch.Tensor
+    ) -> torch.Tensor | None:
+        """Return one boolean match per sample, or None to use `MeanMetricWrapper`.
+
+        The result has shape `(N,)` or `(N, 1)`.
+        """
+        return None
+
+
+def _one_per_sample(matches: torch.Tensor) -> torch.Tensor | None:
+    """Return `matches` if it has one entry per sample, else None."""
+    if matches.dim() == 1 or (matches.dim() == 2 and matches.shape[1] == 1):
+        return matches
+    return None
+
+
 class Accuracy(MeanMetricWrapper):
     """How often predictions equal labels exactly.
 
@@ -148,7 +198,7 @@ class Accuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
-class BinaryAccuracy(MeanMetricWrapper):
+class BinaryAccuracy(_MatchMean):
     """How often `y_pred > threshold` matches binary labels.
 
     Args:
@@ -174,6 +224,14 @@ class BinaryAccuracy(MeanMetricWrapper):
         )
         self.threshold = threshold
 
+    def _matches(
+        self, y_true: torch.Tensor, y_pred: torch.Tensor
+    ) -> torch.Tensor | None:
+        if y_true.dim() != y_pred.dim():
+            return None
+        predicted = (y_pred > self.threshold).to(y_true.dtype)
+        return _one_per_sample(y_true == predicted)
+
     def get_config(self) -> dict[str, Any]:
         """Return the name, dtype and threshold."""
         return {
@@ -183,7 +241,7 @@ class BinaryAccuracy(MeanMetricWrapper):
         }
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_MatchMean):
     """How often the argmax of `y_pred` matches one-hot labels.
 
     Logits work as well as probabilities, since both have the same argmax.
@@ -196,12 +254,19 @@ class CategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None):
         super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
 
+    def _matches(
+        self, y_true: torch.Tensor, y_pred: torch.Tensor
+    ) -> torch.Tensor | None:
+        if y_true.dim() != 2 or y_pred.dim() != 2:
+            return None
+        return _argmax(y_true) == _argmax(y_pred)
+
     def get_config(self) -> dict[str, Any]:
         """Return the name and dtype."""
         return {"name": self.name, "dtype": self.dtype}
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_MatchMean):
     """How often the argmax of `y_pred` matches integer labels.
 
     Labels of shape `(N,)` and `(N, 1)` are both accepted.
@@ -217,6 +282,20 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         dtype: Any = None,
     ):
         super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
+
+    def _matches(
+        self, y_true: torch.Tensor, y_pred: torch.Tensor
+    ) -> torch.Tensor | None:
+        if y_pred.dim() != 2:
+            return None
+        if y_true.dim() == 2 and y_true.shape[-1] == 1:
+            y_true = y_true.squeeze(-1)
+        if y_true.dim() != 1:
+            return None
+        predicted = _argmax(y_pred)
+        if predicted.dtype != y_true.dtype:
+            predicted = predicted.to(y_true.dtype)
+        return y_true == predicted
 
     def get_config(self) -> dict[str, Any]:
         """Return the name and dtype."""

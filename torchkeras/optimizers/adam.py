@@ -13,6 +13,13 @@ from torchkeras.optimizers.optimizer import LearningRate
 from torchkeras.optimizers.optimizer import Optimizer
 
 
+# A step count at which `beta**step` underflows to 0.0 for every float64
+# beta below 1: even the largest, 1 - 2**-53, gives about exp(-1.1e14).
+_SATURATED_STEP = 1e30
+_FUSED_DEVICE_TYPES = ("cpu", "cuda")
+_FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
 class Adam(Optimizer):
     """Adam: per-weight step sizes from running moments of the gradient.
 
@@ -117,6 +124,23 @@ class Adam(Optimizer):
         alpha = self._step_size(learning_rate, variables[0].dtype)
         momentums = slots["momentum"]
         velocities = slots["velocity"]
+        if self._can_fuse(variables[0], grads):
+            torch._fused_adam_(
+                variables,
+                grads,
+                momentums,
+                velocities,
+                slots.get("velocity_hat", []),
+                [self._saturated_step(variables[0].device)] * len(variables),
+                lr=alpha,
+                beta1=self.beta_1,
+                beta2=self.beta_2,
+                weight_decay=0.0,
+                eps=self.epsilon,
+                amsgrad=self.amsgrad,
+                maximize=False,
+            )
+            return
 
         torch._foreach_lerp_(momentums, grads, 1.0 - self.beta_1)
         torch._foreach_mul_(velocities, self.beta_2)
@@ -129,6 +153,30 @@ class Adam(Optimizer):
         denominators = torch._foreach_sqrt(velocities)
         torch._foreach_add_(denominators, self.epsilon)
         torch._foreach_addcdiv_(variables, momentums, denominators, -alpha)
+
+    def _can_fuse(self, variable: torch.Tensor, grads: list) -> bool:
+        """Return whether torch's fused Adam kernel can run this update.
+
+        The kernel divides by its own bias corrections `1 - beta**step`.
+        It gets a step count so large that `beta**step` is 0, so both
+        corrections are exactly 1, and `lr=alpha` applies Keras's
+        correction instead: `var -= alpha * m / (sqrt(v) + epsilon)`.
+        """
+        return (
+            variable.device.type in _FUSED_DEVICE_TYPES
+            and variable.dtype in _FUSED_DTYPES
+            and not any(grad.is_sparse for grad in grads)
+            and self.beta_1**_SATURATED_STEP == 0.0
+            and self.beta_2**_SATURATED_STEP == 0.0
+        )
+
+    def _saturated_step(self, device: torch.device) -> torch.Tensor:
+        steps = self.__dict__.setdefault("_saturated_steps", {})
+        step = steps.get(device)
+        if step is None:
+            step = torch.tensor(_SATURATED_STEP, device=device)
+            steps[device] = step
+        return step
 
     def _step_size(self, learning_rate: float, dtype: torch.dtype) -> float:
         """Return `learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)`.

@@ -37,6 +37,8 @@ from typing import Any
 
 import torch
 
+from torchkeras.losses.loss import get_mask
+from torchkeras.losses.loss import reduce_weighted_values
 from torchkeras.utils.naming import to_snake_case
 
 
@@ -322,6 +324,24 @@ class _OutputLayout:
         )
 
 
+def _averages_builtin_function(loss) -> bool:
+    """Return whether `loss` averages a built-in loss function's values.
+
+    Such a loss, called without sample weights or masks, is the mean of
+    its function's output, so `CompileLoss` may skip the generic reduction.
+    """
+    from torchkeras import losses
+    from torchkeras.losses.losses import LOSS_FUNCTIONS
+
+    return (
+        isinstance(loss, losses.LossFunctionWrapper)
+        and type(loss).__call__ is losses.Loss.__call__
+        and type(loss).call is losses.LossFunctionWrapper.call
+        and loss.fn in LOSS_FUNCTIONS.values()
+        and loss.reduction in ("sum_over_batch_size", "mean")
+    )
+
+
 def _check_loss_weights(loss_weights) -> None:
     """Raise TypeError unless `loss_weights` is numbers in a supported form."""
     if loss_weights is None:
@@ -406,6 +426,7 @@ class CompileLoss:
         # A single output: the Loss object and weight.
         self.loss = None
         self.weight = None
+        self._averages_builtin = False
         # Several outputs: their layout, which have a loss, and the losses
         # in the order Keras sums and logs them.
         self.layout = None
@@ -444,6 +465,7 @@ class CompileLoss:
         )
         self.loss = resolve_loss(identifier, _unwrap_single(y_true), y_pred)
         self.weight = None if weight is None else float(weight)
+        self._averages_builtin = _averages_builtin_function(self.loss)
 
     def _build_several(self, y_true, y_pred) -> None:
         layout = _OutputLayout(y_pred, self.output_names)
@@ -544,11 +566,41 @@ class CompileLoss:
                 return None
             if isinstance(y_true, (list, tuple)):
                 y_true = _unwrap_single(y_true)
-            value = self.loss(y_true, y_pred, sample_weight)
+            if (
+                self._averages_builtin
+                and sample_weight is None
+                and type(y_pred) is torch.Tensor
+            ):
+                value = self._mean_loss(y_true, y_pred)
+            else:
+                value = self.loss(y_true, y_pred, sample_weight)
             if self.weight is not None:
                 value = value * self.weight
             return value
         return self._call_several(y_true, y_pred, sample_weight)
+
+    def _mean_loss(self, y_true, y_pred) -> torch.Tensor:
+        """Return the mean of a built-in loss function's per-sample values.
+
+        This equals `self.loss(y_true, y_pred)` for losses that
+        `_averages_builtin_function` accepts, without the generic weighting
+        and reduction, which cost more than the loss itself on small
+        batches. Each built-in function converts `y_true` itself.
+        """
+        loss = self.loss
+        if y_pred.dtype != loss._compute_dtype or get_mask(y_pred) is not None:
+            return loss(y_true, y_pred)
+        values = loss.call(y_true, y_pred)
+        if values.dim() == 0 or values.numel() == 0:
+            return loss(y_true, y_pred)
+        if get_mask(values) is not None:
+            return reduce_weighted_values(
+                values,
+                mask=get_mask(values),
+                reduction=loss.reduction,
+                dtype=loss._compute_dtype,
+            )
+        return values.mean()
 
     def _call_several(
         self, y_true, y_pred, sample_weight

@@ -52,26 +52,59 @@ def _pythonify_logs(logs: dict[str, Any]) -> dict[str, float]:
 class _LossTracker(Metric):
     """The running mean of the loss, weighted by batch size, as Keras reports it.
 
-    A light version of `metrics.Mean` for the one update made every step.
+    A light version of `metrics.Mean` for the one update made every step:
+    one in-place add on the device. The count is a Python number until
+    `result()` adds it to the `count` state, so it costs no tensor operation
+    per step.
     """
 
     def __init__(self, name: str = "loss"):
         super().__init__(name=name)
         self.total = self.add_variable((), "zeros", name="total")
         self.count = self.add_variable((), "zeros", name="count")
+        # Set with object.__setattr__, which skips the state bookkeeping of
+        # `Metric.__setattr__` on every step.
+        object.__setattr__(self, "_uncounted", 0)
 
     def update_state(self, values, sample_weight=None) -> None:
         """Add a scalar loss counted `sample_weight` times (the batch size)."""
         weight = 1 if sample_weight is None else sample_weight
-        values = values.detach()
-        if self.total.device != values.device:
-            self.to(values.device)
-        self.total.add_(values.to(self.total.dtype), alpha=weight)
-        self.count.add_(weight)
+        if isinstance(weight, torch.Tensor):
+            # Kept on the device: a Python count would need a host sync.
+            with torch.no_grad():
+                self.to(values.device)
+                self.total.add_(values * weight)
+                self.count.add_(weight)
+            return
+        with torch.no_grad():
+            try:
+                self.total.add_(values, alpha=weight)
+            except RuntimeError:
+                # The loss is on another device: move the state once.
+                self.to(values.device)
+                self.total.add_(values, alpha=weight)
+        object.__setattr__(self, "_uncounted", self._uncounted + weight)
 
     def result(self) -> torch.Tensor:
         """Return the mean loss, or 0 before any update."""
+        self._add_uncounted()
         return self.total / self.count.clamp(min=1)
+
+    def synced_states(self):
+        """Combine the states of all processes, counting every update."""
+        self._add_uncounted()
+        return super().synced_states()
+
+    def _add_uncounted(self) -> None:
+        if self._uncounted:
+            with torch.no_grad():
+                self.count.add_(self._uncounted)
+            object.__setattr__(self, "_uncounted", 0)
+
+    def reset_state(self) -> None:
+        """Set the total and the count to zero."""
+        super().reset_state()
+        object.__setattr__(self, "_uncounted", 0)
 
 
 class _CompileMetricsTracker(Metric):
@@ -141,6 +174,7 @@ class Trainer:
         object.__setattr__(self, "_train_variables", None)
         object.__setattr__(self, "_constrained_variables", None)
         object.__setattr__(self, "_regularized_variables", None)
+        object.__setattr__(self, "_evaluation_regularized_variables", None)
         object.__setattr__(self, "_device_set_by_user", False)
         object.__setattr__(self, "_compile_config", None)
         object.__setattr__(self, "_last_step_logs", {})
@@ -416,14 +450,17 @@ class Trainer:
         """Return `self.losses` without walking every module on each step.
 
         The weights with regularizers are found once per `fit`, together
-        with the trainable variables. Losses from `add_loss` are kept in a
-        registry that each top-level call resets.
+        with the trainable variables, or once per `evaluate` outside `fit`.
+        Losses from `add_loss` are kept in a registry that each top-level
+        call resets.
         """
-        if self._train_variables is None:
+        if self._train_variables is not None:
+            regularized = self._regularized_variables
+        else:
+            regularized = self._evaluation_regularized_variables
+        if regularized is None:
             return self.losses
-        extra = [
-            variable.regularizer(variable) for variable in self._regularized_variables
-        ]
+        extra = [variable.regularizer(variable) for variable in regularized]
         for layer in list(_layer_module._LAYERS_WITH_LOSSES):
             extra.extend(layer._losses)
         return extra
@@ -922,6 +959,8 @@ class Trainer:
                 if begin_listeners:
                     callback_list.on_test_batch_begin(step)
                 self._ensure_metrics_built(batch)
+                if step == 0 and self._train_variables is None:
+                    self._snapshot_evaluation_regularized_variables()
                 if step == 0 or begin_listeners:
                     # Walking every module costs microseconds per batch, so
                     # modes are set again only after a callback could change them.
@@ -943,7 +982,18 @@ class Trainer:
             callback_list.on_test_end(logs)
         finally:
             self._restore_modes(modes)
+            object.__setattr__(self, "_evaluation_regularized_variables", None)
         return logs
+
+    def _snapshot_evaluation_regularized_variables(self) -> None:
+        # The weights that `self.losses` penalizes, found once per call.
+        regularized = [
+            variable
+            for layer in self._layers_recursive()
+            for variable in layer._variables
+            if variable.regularizer is not None and variable.requires_grad
+        ]
+        object.__setattr__(self, "_evaluation_regularized_variables", regularized)
 
     def _ensure_metrics_built(self, batch) -> None:
         """Build the model and metric states outside inference mode.
