@@ -125,12 +125,6 @@ def test_unsupported_data_type_raises():
         _model().fit("not data", Y, verbose=0)
 
 
-def test_jit_compile_true_warns():
-    model = _model(compiled=False)
-    with pytest.warns(UserWarning, match="`jit_compile=True` is not applied yet"):
-        model.compile(optimizer="adam", loss="mse", jit_compile=True)
-
-
 def test_steps_per_execution_not_supported():
     with pytest.raises(NotImplementedError, match="steps_per_execution"):
         _model(compiled=False).compile(optimizer="adam", loss="mse", steps_per_execution=4)

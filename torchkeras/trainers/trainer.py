@@ -23,6 +23,7 @@ from torchkeras.callbacks.callback_list import CallbackList
 from torchkeras.layers import layer as _layer_module
 from torchkeras.layers.layer import Layer
 from torchkeras.metrics.metric import Metric
+from torchkeras.trainers import compile_step
 from torchkeras.trainers import data_adapters
 from torchkeras.trainers.compile_utils import CompileLoss
 from torchkeras.trainers.compile_utils import CompileMetrics
@@ -181,6 +182,9 @@ class Trainer:
         object.__setattr__(self, "_compile_metrics_tracker", None)
         object.__setattr__(self, "_compiled_trainable_state", None)
         object.__setattr__(self, "_trainable_change_warned", False)
+        object.__setattr__(self, "_run_eagerly", False)
+        # A StepCompiler when the steps run under torch.compile, else None.
+        object.__setattr__(self, "_compiled_steps", None)
 
     # ------------------------------------------------------------------
     # Device placement
@@ -251,13 +255,19 @@ class Trainer:
                 output name.
             weighted_metrics: Metrics updated with sample weights, in the
                 same forms as `metrics`.
-            run_eagerly: Accepted for Keras compatibility; torchkeras always
-                runs eagerly.
+            run_eagerly: True turns `jit_compile` off. Without compilation
+                every step runs eagerly anyway.
             steps_per_execution: Must be 1 for now.
-            jit_compile: `True` requests `torch.compile`, which fit does
-                not apply yet, so it warns. `"auto"` and False run eagerly.
-            auto_scale_loss: Accepted for Keras compatibility (only used with
-                mixed precision, which is not supported yet).
+            jit_compile: True runs the forward pass and loss of the
+                train, test and predict steps under `torch.compile`, with
+                the optimizer update eager. A model that cannot compile
+                runs eagerly after one warning. `"auto"` compiles only when
+                the model runs on CUDA.
+            auto_scale_loss: If True and the model's dtype policy is
+                `"mixed_float16"`, a torchkeras optimizer is wrapped in a
+                `LossScaleOptimizer`, which scales the loss dynamically so
+                float16 gradients do not underflow. A `torch.optim`
+                optimizer is not wrapped.
         """
         from torchkeras import optimizers
 
@@ -266,19 +276,14 @@ class Trainer:
                 "`steps_per_execution` other than 1 is not supported yet. "
                 f"Received: steps_per_execution={steps_per_execution!r}"
             )
-        if jit_compile is True:
-            warnings.warn(
-                "`jit_compile=True` is not applied yet: the model runs "
-                "eagerly. Call `torch.compile(model)` yourself to compile "
-                "the forward pass.",
-                UserWarning,
-                stacklevel=2,
-            )
+        use_jit = compile_step.resolve_jit_compile(self, jit_compile, run_eagerly)
         if isinstance(optimizer, torch.optim.Optimizer):
             # A torch optimizer steps on the `.grad` of its own parameters.
             object.__setattr__(self, "optimizer", optimizer)
         else:
             object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+            if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
+                self._wrap_optimizer_for_loss_scaling()
         object.__setattr__(self, "loss", loss)
         # Functional models name their outputs; subclassed ones have none.
         output_names = getattr(self, "output_names", None)
@@ -307,6 +312,8 @@ class Trainer:
         object.__setattr__(self, "_compiled_trainable_state", self._trainable_state())
         object.__setattr__(self, "_trainable_change_warned", False)
         object.__setattr__(self, "compiled", True)
+        object.__setattr__(self, "_run_eagerly", bool(run_eagerly))
+        self.jit_compile = use_jit
         object.__setattr__(
             self,
             "_compile_config",
@@ -321,6 +328,15 @@ class Trainer:
                 "jit_compile": jit_compile,
             },
         )
+
+    def _wrap_optimizer_for_loss_scaling(self) -> None:
+        from torchkeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+
+        if self.optimizer is not None and not isinstance(
+            self.optimizer, LossScaleOptimizer
+        ):
+            wrapped = LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
+            object.__setattr__(self, "optimizer", wrapped)
 
     # ------------------------------------------------------------------
     # Trainable state recorded by compile()
@@ -408,8 +424,27 @@ class Trainer:
 
     @property
     def run_eagerly(self) -> bool:
-        """Always True: torchkeras runs every step eagerly."""
-        return True
+        """Whether the steps must run eagerly, which turns off `jit_compile`."""
+        return self._run_eagerly
+
+    @run_eagerly.setter
+    def run_eagerly(self, value: bool) -> None:
+        object.__setattr__(self, "_run_eagerly", bool(value))
+        if value:
+            object.__setattr__(self, "_compiled_steps", None)
+
+    @property
+    def jit_compile(self) -> bool:
+        """Whether the built-in steps run under `torch.compile`.
+
+        False after a model that could not compile fell back to eager.
+        """
+        return self._compiled_steps is not None
+
+    @jit_compile.setter
+    def jit_compile(self, value: bool) -> None:
+        steps = compile_step.StepCompiler(self) if value else None
+        object.__setattr__(self, "_compiled_steps", steps)
 
     # ------------------------------------------------------------------
     # Loss and metrics
@@ -594,8 +629,11 @@ class Trainer:
 
     def _run_train_step(self, data) -> None:
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
-        y_pred = self(x)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        if self._compiled_steps is None:
+            y_pred = self(x)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        else:
+            y_pred, loss = self._compiled_steps.train(x, y, sample_weight)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
         variables = self._train_variables
         if variables is None:
@@ -653,8 +691,11 @@ class Trainer:
 
     def _run_test_step(self, data) -> None:
         x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        if self._compiled_steps is None:
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        else:
+            y_pred, loss = self._compiled_steps.test(x, y, sample_weight)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
         if y is not None:
             self._update_metrics(y, y_pred, sample_weight)
@@ -662,6 +703,8 @@ class Trainer:
     def predict_step(self, data):
         """Return the model's outputs for one batch."""
         x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
+        if self._compiled_steps is not None:
+            return self._compiled_steps.predict(x)
         return self(x, training=False)
 
     # ------------------------------------------------------------------
