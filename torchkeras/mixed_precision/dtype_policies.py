@@ -46,8 +46,8 @@ class DTypePolicy:
 
     A layer whose compute dtype differs from its variable dtype casts its
     float inputs to the compute dtype and reads its float weights in the
-    compute dtype during `call`, so a `Dense` layer under
-    `"mixed_bfloat16"` returns bfloat16 outputs while its kernel stays a
+    compute dtype during `call`. So a `Dense` layer under
+    `"mixed_bfloat16"` returns bfloat16 outputs, and its kernel stays a
     float32 parameter that the optimizer updates.
 
     Args:

@@ -26,7 +26,7 @@ _INNER_ONLY_ARGUMENTS = {
 
 
 class LossScaleOptimizer(Optimizer):
-    """An optimizer wrapper that scales the loss so float16 gradients do not underflow.
+    """An optimizer wrapper that scales the loss against float16 underflow.
 
     `fit()` multiplies the loss by the current scale (`scale_loss()`) before
     `backward()`, and `apply()` divides the gradients by it before the
@@ -97,6 +97,7 @@ class LossScaleOptimizer(Optimizer):
                 "LossScaleOptimizer does not take the arguments "
                 f"{', '.join(sorted(kwargs))}. Received: {kwargs!r}"
             )
+
         if not isinstance(inner_optimizer, Optimizer):
             raise TypeError(
                 "`inner_optimizer` must be a torchkeras Optimizer, such as "
@@ -114,6 +115,7 @@ class LossScaleOptimizer(Optimizer):
                 "`dynamic_growth_steps` must be a positive integer. "
                 f"Received: dynamic_growth_steps={dynamic_growth_steps!r}"
             )
+
         super().__init__(learning_rate=0.0, name=name)
         self.inner_optimizer = inner_optimizer
         self.initial_scale = initial_scale
