@@ -905,8 +905,8 @@ class Optimizer:
     def swap_ema_weights(self) -> None:
         """Exchange the trained weights with their moving averages, in place.
 
-        After one call the weights hold the averages and the optimizer
-        holds the trained values. A second call restores both, so a
+        After one call the weights contain the averages and the optimizer
+        contains the trained values. A second call restores both, so a
         callback can evaluate with the averages and then continue
         training (Keras's `SwapEMAWeights` does this).
 

@@ -16,8 +16,8 @@ Rules:
   `compile()` is called again. A step cut into pieces gains little and
   pays the compile time of every piece.
 - The first batch of each step kind runs eagerly. It builds what is built
-  lazily (weights, the loss and metric containers), so tracing starts from
-  the state every later step sees and the graph is not traced twice.
+  lazily (weights, the loss and metric containers), so the traced graph
+  matches the state of every later step and is not traced twice.
 - Shapes are static (`dynamic=False`): each batch size compiles its own
   graph, so a `fit` with a partial last batch compiles two train graphs,
   once. Graphs with a symbolic batch size would compile once, but inductor

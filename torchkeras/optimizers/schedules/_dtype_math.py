@@ -150,7 +150,8 @@ class TensorMath:
         self.device = device
 
     def round(self, value: float) -> float:
-        # Created on the CPU, so `.item()` never waits for the step's device.
+        # The tensor is made on the CPU, so `.item()` does not wait for the
+        # device that the step tensor lives on.
         return torch.tensor(value, dtype=self.dtype).item()
 
     def constant(self, value: Any) -> torch.Tensor:
