@@ -489,16 +489,39 @@ def binary_crossentropy(
             y_pred, y_true, reduction="none"
         )
     else:
-        # Written out instead of F.binary_cross_entropy, which raises inside
-        # a CUDA autocast region and on NaN predictions, which must give a
-        # NaN loss so that TerminateOnNaN can stop training. After clipping,
-        # both logs are finite.
         eps = config.epsilon()
         prob = torch.clamp(y_pred, eps, 1.0 - eps)
-        losses = -(
-            y_true * torch.log(prob) + (1.0 - y_true) * torch.log1p(-prob)
-        )
+        losses = _clipped_binary_crossentropy(prob, y_true)
+    if -losses.dim() <= axis < losses.dim() and losses.shape[axis] == 1:
+        # The mean over one value is that value: a view instead of a kernel.
+        return losses.squeeze(axis)
     return losses.mean(dim=axis)
+
+
+def _clipped_binary_crossentropy(
+    prob: torch.Tensor, y_true: torch.Tensor
+) -> torch.Tensor:
+    """Return `-(y log(p) + (1 - y) log(1 - p))` for `p` already clipped.
+
+    On the CPU, torch's fused kernel computes it in one pass. That kernel
+    raises on a NaN prediction, which must give a NaN loss instead so that
+    TerminateOnNaN can stop training, so the written-out form takes over
+    then. The written-out form also serves CUDA, where the kernel's check
+    is a device assert and autocast refuses it, and `torch.compile`, which
+    cannot trace the exception. After clipping, both logs are finite.
+    """
+    if (
+        prob.device.type == "cpu"
+        and prob.dtype in (torch.float32, torch.float64)
+        and not torch.compiler.is_compiling()
+    ):
+        try:
+            return F.binary_cross_entropy(prob, y_true, reduction="none")
+        except RuntimeError:
+            pass
+    # `lerp(log(1 - p), log(p), y)` is `y log(p) + (1 - y) log(1 - p)` in
+    # three kernels instead of six.
+    return torch.neg(torch.lerp(torch.log1p(-prob), torch.log(prob), y_true))
 
 
 def categorical_crossentropy(

@@ -227,6 +227,14 @@ class ArrayAdapter(DataAdapter):
             permutation = torch.randperm(n, device=device)
             for start in range(0, n, size):
                 yield self._take(permutation[start:start + size])
+        elif type(self.x) is torch.Tensor and type(self.y) is torch.Tensor and (
+            self.sample_weight is None
+        ):
+            # The common case of one input and one target, sliced without
+            # walking nests: views, so no copy either.
+            x, y = self.x, self.y
+            for start in range(0, n, size):
+                yield (x[start:start + size], y[start:start + size])
         else:
             for start in range(0, n, size):
                 yield self._slice(slice(start, min(start + size, n)))

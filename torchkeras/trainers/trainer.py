@@ -77,13 +77,14 @@ class _LossTracker(Metric):
                 self.total.add_(values * weight)
                 self.count.add_(weight)
             return
-        with torch.no_grad():
-            try:
-                self.total.add_(values, alpha=weight)
-            except RuntimeError:
-                # The loss is on another device: move the state once.
-                self.to(values.device)
-                self.total.add_(values, alpha=weight)
+        # `detach` instead of a no_grad region: the same effect, cheaper.
+        values = values.detach()
+        try:
+            self.total.add_(values, alpha=weight)
+        except RuntimeError:
+            # The loss is on another device: move the state once.
+            self.to(values.device)
+            self.total.add_(values, alpha=weight)
         object.__setattr__(self, "_uncounted", self._uncounted + weight)
 
     def result(self) -> torch.Tensor:
@@ -152,6 +153,8 @@ def _validate_positive_int(name: str, value, allow_none: bool = True) -> None:
 
 
 def _batch_size_of(x) -> int:
+    if type(x) is torch.Tensor:
+        return x.shape[0]
     leaves = flatten(x)
     return int(leaves[0].shape[0]) if leaves else 0
 
@@ -495,6 +498,8 @@ class Trainer:
             regularized = self._evaluation_regularized_variables
         if regularized is None:
             return self.losses
+        if not regularized and not _layer_module._LAYERS_WITH_LOSSES:
+            return []
         extra = [variable.regularizer(variable) for variable in regularized]
         for layer in list(_layer_module._LAYERS_WITH_LOSSES):
             extra.extend(layer._losses)
@@ -992,34 +997,50 @@ class Trainer:
         self.reset_metrics()
         logs: dict[str, Any] = {}
         object.__setattr__(self, "stop_evaluating", False)
+        # Batches sliced from tensors can be taken inside inference mode, so
+        # the whole loop runs in one inference-mode region and callbacks step
+        # out of it. Batches from user code are taken outside, because a
+        # tensor made in inference mode can never be used for training.
+        whole_loop = isinstance(adapter, data_adapters.ArrayAdapter)
+        run_step = self.test_step if custom_step else self._run_test_step
+        outer = torch.inference_mode() if whole_loop else contextlib.nullcontext()
         try:
             callback_list.on_test_begin()
             begin_listeners = callback_list.has_batch_listeners("on_test_batch_begin")
             step = 0
-            for batch in adapter.batches():
-                if steps is not None and step >= steps:
-                    break
-                if begin_listeners:
-                    callback_list.on_test_batch_begin(step)
-                self._ensure_metrics_built(batch)
-                if step == 0 and self._train_variables is None:
-                    self._snapshot_evaluation_regularized_variables()
-                if step == 0 or begin_listeners:
-                    # Walking every module costs microseconds per batch, so
-                    # modes are set again only after a callback could change them.
-                    self.eval()
-                with torch.inference_mode():
-                    if custom_step:
-                        logs = self.test_step(batch)
+            ready = False
+            with outer:
+                for batch in adapter.batches():
+                    if steps is not None and step >= steps:
+                        break
+                    if begin_listeners:
+                        with torch.inference_mode(False):
+                            callback_list.on_test_batch_begin(step)
+                    if not ready:
+                        self._ensure_metrics_built(batch)
+                        if step == 0 and self._train_variables is None:
+                            self._snapshot_evaluation_regularized_variables()
+                        compiled = self._compile_metrics
+                        ready = self.built and (compiled is None or compiled.built)
+                    if step == 0 or begin_listeners:
+                        # Walking every module costs microseconds per batch, so
+                        # modes are set again only after a callback could
+                        # change them.
+                        self.eval()
+                    if whole_loop:
+                        logs = run_step(batch)
                     else:
-                        self._run_test_step(batch)
-                step += 1
-                if callback_list.wants_batch_logs("on_test_batch_end", step):
-                    callback_list.on_test_batch_end(
-                        step - 1, logs if custom_step else self.get_metrics_result()
-                    )
-                if getattr(self, "stop_evaluating", False):
-                    break
+                        with torch.inference_mode():
+                            logs = run_step(batch)
+                    step += 1
+                    if callback_list.wants_batch_logs("on_test_batch_end", step):
+                        with torch.inference_mode(False):
+                            callback_list.on_test_batch_end(
+                                step - 1,
+                                logs if custom_step else self.get_metrics_result(),
+                            )
+                    if self.stop_evaluating:
+                        break
             callback_list.record_steps(step)
             logs = self._final_logs(logs if custom_step else None)
             callback_list.on_test_end(logs)

@@ -60,16 +60,18 @@ def test_conv2d_matches_keras(
 @pytest.mark.parametrize("padding", ["valid", "same", "causal"])
 @pytest.mark.parametrize("strides,dilation", [(1, 1), (2, 1), (3, 1), (1, 3)])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("groups", [1, 2])
 def test_conv1d_matches_keras(
-    parity, rng, padding, strides, dilation, data_format
+    parity, rng, padding, strides, dilation, data_format, groups
 ):
     config = dict(
-        filters=3,
+        filters=4,
         kernel_size=4,
         strides=strides,
         padding=padding,
         dilation_rate=dilation,
         data_format=data_format,
+        groups=groups,
     )
     shape = (2, 11, 2) if data_format == "channels_last" else (2, 2, 11)
     x = rng.standard_normal(shape).astype("float32")
@@ -207,3 +209,78 @@ def test_conv_wrong_channels_names_layer(rng):
     layer(rng.standard_normal((1, 5, 5, 3)).astype("float32"))
     with pytest.raises(ValueError, match="conv_a"):
         layer(rng.standard_normal((1, 5, 5, 2)).astype("float32"))
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+@pytest.mark.parametrize("strides,dilation", [(1, 1), (2, 1), (1, 2)])
+def test_conv1d_gradients_match_torch(
+    rng, padding, strides, dilation
+):
+    # Channels-last Conv1D runs torch's 2D convolution, so its gradients are
+    # compared with those of torch's own 1D convolution on the same numbers.
+    layer = layers.Conv1D(
+        4, 3, strides=strides, padding=padding, dilation_rate=dilation, groups=2
+    )
+    x = torch.tensor(rng.standard_normal((3, 9, 6)), dtype=torch.float32)
+    layer(x)
+    ours_x = x.clone().requires_grad_(True)
+    (layer(ours_x) ** 2).sum().backward()
+
+    kernel = layer.kernel.detach().clone().requires_grad_(True)
+    bias = layer.bias.detach().clone().requires_grad_(True)
+    ref_x = x.clone().requires_grad_(True)
+    channels_first = ref_x.permute(0, 2, 1)
+    if padding == "causal":
+        channels_first = torch.nn.functional.pad(
+            channels_first, (2 * dilation, 0)
+        )
+    elif padding == "same":
+        total = max(
+            (-(-9 // strides) - 1) * strides + 2 * dilation + 1 - 9, 0
+        )
+        channels_first = torch.nn.functional.pad(
+            channels_first, (total // 2, total - total // 2)
+        )
+    reference = torch.nn.functional.conv1d(
+        channels_first,
+        kernel.permute(2, 1, 0),
+        bias,
+        stride=strides,
+        dilation=dilation,
+        groups=2,
+    ).permute(0, 2, 1)
+    (reference**2).sum().backward()
+
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(), reference.detach().numpy(), atol=1e-5
+    )
+    np.testing.assert_allclose(ours_x.grad.numpy(), ref_x.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(
+        layer.kernel.grad.numpy(), kernel.grad.numpy(), rtol=1e-5, atol=1e-4
+    )
+    np.testing.assert_allclose(
+        layer.bias.grad.numpy(), bias.grad.numpy(), rtol=1e-5, atol=1e-4
+    )
+
+
+@pytest.mark.parametrize(
+    "class_name,shape",
+    [("Conv1D", (4, 12, 6)), ("Conv2D", (4, 8, 8, 6))],
+)
+def test_conv_copies_no_activations(class_name, shape):
+    # Channels-last inputs reach torch in its channels_last memory format
+    # and the outputs come back contiguous, so a stack of convolutions
+    # copies no activation. Only the small kernel is rearranged.
+    layer = getattr(layers, class_name)(8, 3, padding="same")
+    x = torch.rand(shape)
+    layer(x)
+    with torch.profiler.profile(record_shapes=True) as profiler:
+        outputs = layer(x)
+    assert outputs.is_contiguous()
+    copied = [
+        event.input_shapes[0]
+        for event in profiler.events()
+        if event.name in ("aten::copy_", "aten::clone", "aten::contiguous")
+    ]
+    activation_sizes = {int(np.prod(shape)), int(outputs.numel())}
+    assert not [s for s in copied if int(np.prod(s)) in activation_sizes]

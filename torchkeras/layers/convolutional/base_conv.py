@@ -30,8 +30,10 @@ class _BaseConv(Layer):
     `(*kernel_size, in_channels // groups, filters)`, so weights exchange
     with Keras unchanged. `call` hands torch a permuted view in its
     `(filters, in_channels // groups, *kernel_size)` layout. Channels-last
-    inputs are also passed as a permuted view, which torch's 2D
-    convolution reads without a copy.
+    inputs are also passed as a permuted view: torch's `channels_last`
+    memory format, which its 2D convolution reads and writes without a
+    copy. Channels-last sequences take the same path as images one row
+    high.
     """
 
     _rank = 0
@@ -163,6 +165,8 @@ class _BaseConv(Layer):
         )
 
     def call(self, inputs):
+        if self._rank == 1 and self._channels_last:
+            return self._call_steps_last(inputs)
         if self._channels_last:
             inputs = inputs.permute(self._to_channels_first)
         inputs, padding = self._pad(inputs)
@@ -181,9 +185,38 @@ class _BaseConv(Layer):
             return outputs
         return self.activation(outputs)
 
-    def _pad(self, inputs: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        """Return the channels-first inputs and torch's `padding` argument.
+    def _call_steps_last(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Convolve `(batch, steps, channels)` inputs without copying them.
 
+        Torch's 1D convolution needs channels-first memory, so a
+        channels-last sequence would be copied on the way in and come out
+        strided. Seen as a `(batch, channels, 1, steps)` image it is
+        already in torch's `channels_last` memory format, which the 2D
+        convolution reads and writes directly.
+        """
+        inputs, padding = self._pad(inputs, channels_last=True)
+        image = inputs.unsqueeze(1).permute(0, 3, 1, 2)
+        kernel = self.kernel.permute(2, 1, 0).unsqueeze(2)
+        outputs = F.conv2d(
+            image,
+            kernel,
+            self.bias,
+            (1, self.strides[0]),
+            0 if padding == 0 else (0, padding[0]),
+            (1, self.dilation_rate[0]),
+            self.groups,
+        )
+        outputs = outputs.squeeze(2).permute(0, 2, 1)
+        if self._linear_activation:
+            return outputs
+        return self.activation(outputs)
+
+    def _pad(
+        self, inputs: torch.Tensor, channels_last: bool = False
+    ) -> tuple[torch.Tensor, Any]:
+        """Return the padded inputs and torch's `padding` argument.
+
+        The inputs are channels-first unless `channels_last` is True.
         Symmetric padding is left to the convolution. Only causal padding
         and an odd 'same' total (from an even effective kernel or a
         stride) need an explicit `F.pad` copy.
@@ -191,21 +224,21 @@ class _BaseConv(Layer):
         if self.padding == "valid":
             return inputs, 0
         if self.padding == "causal":
-            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
-            return F.pad(inputs, (left, 0)), 0
-        pads = [
-            same_padding(size, k, s, d)
-            for size, k, s, d in zip(
-                inputs.shape[2:],
-                self.kernel_size,
-                self.strides,
-                self.dilation_rate,
-            )
-        ]
-        if all(before == after for before, after in pads):
-            return inputs, tuple(before for before, _ in pads)
+            pads = [(self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
+        else:
+            spatial = inputs.shape[1:-1] if channels_last else inputs.shape[2:]
+            pads = [
+                same_padding(size, k, s, d)
+                for size, k, s, d in zip(
+                    spatial, self.kernel_size, self.strides, self.dilation_rate
+                )
+            ]
+            if all(before == after for before, after in pads):
+                return inputs, tuple(before for before, _ in pads)
         # F.pad lists the last axis first.
         flat = [p for pair in reversed(pads) for p in pair]
+        if channels_last:
+            flat = [0, 0] + flat
         return F.pad(inputs, flat), 0
 
     def compute_output_shape(self, input_shape):

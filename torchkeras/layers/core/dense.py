@@ -118,12 +118,13 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        if self.bias is None:
+        bias = self.bias
+        if bias is None:
             outputs = torch.matmul(inputs, self.kernel)
         elif inputs.dim() == 2:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)
+            outputs = torch.addmm(bias, inputs, self.kernel)
         else:
-            outputs = torch.matmul(inputs, self.kernel) + self.bias
+            outputs = torch.matmul(inputs, self.kernel) + bias
         if self._linear_activation:
             return outputs
         return self.activation(outputs)
