@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from torchkeras.backend.variable import Variable
-from torchkeras.optimizers._checks import check_float_in_range
+from torchkeras.optimizers._adam_family import AdamFamilyOptimizer
+from torchkeras.optimizers._adam_family import fill_argument_docs
 from torchkeras.optimizers._groups import Batch
-from torchkeras.optimizers.optimizer import BASE_ARGUMENTS_DOC
-from torchkeras.optimizers.optimizer import LearningRate
-from torchkeras.optimizers.optimizer import Optimizer
 
 # Decay of the momentum schedule, a constant in Keras's Nadam.
 _SCHEDULE_DECAY = 0.96
 
 
-class Nadam(Optimizer):
+class Nadam(AdamFamilyOptimizer):
     """Nadam: Adam whose first moment looks one step ahead (Nesterov).
 
     Each step `t` (counting from 1) uses the momentum schedule
@@ -38,10 +34,7 @@ class Nadam(Optimizer):
     and defaults to a learning rate of 0.002, so the two differ.
 
     Args:
-        learning_rate: Float, a `LearningRateSchedule`, or a callable
-            returning the learning rate (see `Optimizer`). Defaults to
-            0.001.
-        beta_1: Decay rate of the first moment, in [0, 1). Defaults to 0.9.
+        {learning_rate_and_beta_1}
         beta_2: Decay rate of the second moment, in [0, 1). Defaults to
             0.999.
         epsilon: Small constant for numerical stability, added to
@@ -59,48 +52,12 @@ class Nadam(Optimizer):
     tensor([-0.1000,  0.1000])
     """
 
-    def __init__(
-        self,
-        learning_rate: LearningRate = 0.001,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-7,
-        weight_decay: float | None = None,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        global_clipnorm: float | None = None,
-        use_ema: bool = False,
-        ema_momentum: float = 0.99,
-        ema_overwrite_frequency: int | None = None,
-        loss_scale_factor: float | None = None,
-        gradient_accumulation_steps: int | None = None,
-        name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        check_float_in_range("beta_1", beta_1, 0.0, 1.0, maximum_included=False)
-        check_float_in_range("beta_2", beta_2, 0.0, 1.0, maximum_included=False)
-        check_float_in_range("epsilon", epsilon, 0.0)
-        super().__init__(
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            name=name,
-            **kwargs,
-        )
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self._u_product: Variable | None = None
-        # (number of updates, value) of `_u_product`, so that a step needs
-        # no read from the device. See `_current_u_product()`.
-        self._u_product_cache: tuple[int, float] = (0, 1.0)
+    # Class-level defaults, so that Nadam needs no `__init__` of its own.
+    # `_build_slots()` creates `_u_product`. `_u_product_cache` stores the
+    # (number of updates, value) of `_u_product`, so that a step needs no
+    # read from the device. See `_current_u_product()`.
+    _u_product: Variable | None = None
+    _u_product_cache: tuple[int, float] = (0, 1.0)
 
     def _build_slots(self, variables: list[torch.Tensor]) -> None:
         self._momentums, self._velocities = self.add_optimizer_variables(
@@ -137,7 +94,6 @@ class Nadam(Optimizer):
         next_mu = beta_1 * (one - half * decay ** scalar(step + 1))
         u_product = scalar(self._current_u_product()) * mu
         next_u_product = u_product * next_mu
-        beta_2_power = scalar(self.beta_2) ** scalar(step)
 
         self._u_product.fill_(float(u_product))
         self._u_product_cache = (step, float(u_product))
@@ -146,7 +102,7 @@ class Nadam(Optimizer):
             float(one - next_u_product),
             float(one - mu),
             float(one - u_product),
-            float(one - beta_2_power),
+            self._bias_correction(self.beta_2, dtype),
         )
         super()._update_batches(batches)
 
@@ -174,16 +130,5 @@ class Nadam(Optimizer):
         torch._foreach_add_(denominators, self.epsilon)
         torch._foreach_addcdiv_(variables, m_hats, denominators, -learning_rate)
 
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "beta_1": self.beta_1,
-                "beta_2": self.beta_2,
-                "epsilon": self.epsilon,
-            }
-        )
-        return config
 
-
-Nadam.__doc__ = Nadam.__doc__.replace("{base_arguments}", BASE_ARGUMENTS_DOC)
+Nadam.__doc__ = fill_argument_docs(Nadam.__doc__)
