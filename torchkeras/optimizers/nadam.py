@@ -49,7 +49,7 @@ class Nadam(AdamFamilyOptimizer):
     >>> optimizer = optimizers.Nadam(learning_rate=0.1)
     >>> optimizer.apply([torch.tensor([1.0, -1.0])], [weight])
     >>> weight.detach()
-    tensor([-0.1000,  0.1000])
+    tensor([-0.1063,  0.1063])
     """
 
     # Class-level defaults, so that Nadam needs no `__init__` of its own.
