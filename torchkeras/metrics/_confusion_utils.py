@@ -11,6 +11,7 @@ predictions and T thresholds, and never reads a value back to the host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -491,6 +492,28 @@ def _select_class(
         y_pred[..., class_id, None],
         weights[..., class_id, None],
     )
+
+
+def fill_argument_docs(**fragments: str) -> Callable[[type], type]:
+    """Return a class decorator that puts shared text into `Args:`.
+
+    Each `{key}` in the class docstring is replaced by `fragments[key]`,
+    whose later lines are indented to match the line of the placeholder.
+    """
+
+    def fill(cls: type) -> type:
+        docstring = cls.__doc__
+        for key, text in fragments.items():
+            placeholder = "{" + key + "}"
+            position = docstring.index(placeholder)
+            line_start = docstring.rindex("\n", 0, position) + 1
+            indent = " " * (position - line_start)
+            indented_text = text.replace("\n", "\n" + indent)
+            docstring = docstring.replace(placeholder, indented_text)
+        cls.__doc__ = docstring
+        return cls
+
+    return fill
 
 
 def parse_choice(value: Any, choices: tuple[str, ...], argument: str) -> str:

@@ -18,13 +18,38 @@ from torchkeras import config
 from torchkeras.backend.tensors import convert_to_tensor
 from torchkeras.metrics import _confusion_utils as utils
 
+# `Args:` entries shared by several classes below, filled in by
+# `utils.fill_argument_docs()`.
+_THRESHOLDS_DOC = """\
+thresholds: A float or list of floats in [0, 1]. A prediction is
+    positive at a threshold when it is above it. Defaults to 0.5.
+    With several thresholds the result has one value each."""
+_PRECISION_RECALL_ARGUMENTS_DOC = """\
+thresholds: A float or list of floats in [0, 1]. A prediction is
+    positive at a threshold when it is above it. Defaults to 0.5,
+    or, with `top_k`, to no threshold at all. With several
+    thresholds the result has one value each.
+top_k: Optional number of highest predictions per sample that may
+    count as positive.
+class_id: Optional index of the one class to evaluate."""
+_FIXED_RATE_ARGUMENTS_DOC = """\
+num_thresholds: Number of evenly spaced thresholds from 0 to 1
+    to evaluate. Defaults to 200.
+class_id: Optional index of the one class to evaluate, for
+    predictions of shape `(N, num_classes)`."""
+
 
 class _ConditionCount(utils.ThresholdCountMetric):
-    """Base of TruePositives and its siblings: one count per threshold."""
+    """Base of TruePositives and its siblings: one count per threshold.
+
+    A subclass sets `_count_key` to the count it keeps: "tp", "fp", "tn"
+    or "fn".
+    """
+
+    _count_key: str
 
     def __init__(
         self,
-        count_key: str,
         thresholds: Any = None,
         name: str | None = None,
         dtype: Any = None,
@@ -36,7 +61,7 @@ class _ConditionCount(utils.ThresholdCountMetric):
             self.thresholds, utils.is_evenly_spaced(self.thresholds)
         )
         self._add_count_states(
-            {count_key: "accumulator"}, (len(self.thresholds),)
+            {self._count_key: "accumulator"}, (len(self.thresholds),)
         )
 
     def result(self) -> torch.Tensor:
@@ -50,13 +75,12 @@ class _ConditionCount(utils.ThresholdCountMetric):
         return {**super().get_config(), "thresholds": self.init_thresholds}
 
 
+@utils.fill_argument_docs(thresholds=_THRESHOLDS_DOC)
 class TruePositives(_ConditionCount):
     """Weighted count of positive labels predicted positive.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5.
-            With several thresholds the result has one value each.
+        {thresholds}
         name: Defaults to `"true_positives"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -74,22 +98,15 @@ class TruePositives(_ConditionCount):
     tensor(2.)
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__("tp", thresholds=thresholds, name=name, dtype=dtype)
+    _count_key = "tp"
 
 
+@utils.fill_argument_docs(thresholds=_THRESHOLDS_DOC)
 class FalsePositives(_ConditionCount):
     """Weighted count of negative labels predicted positive.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5.
-            With several thresholds the result has one value each.
+        {thresholds}
         name: Defaults to `"false_positives"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -100,22 +117,15 @@ class FalsePositives(_ConditionCount):
     tensor([2., 1.])
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__("fp", thresholds=thresholds, name=name, dtype=dtype)
+    _count_key = "fp"
 
 
+@utils.fill_argument_docs(thresholds=_THRESHOLDS_DOC)
 class TrueNegatives(_ConditionCount):
     """Weighted count of negative labels predicted negative.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5.
-            With several thresholds the result has one value each.
+        {thresholds}
         name: Defaults to `"true_negatives"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -126,22 +136,15 @@ class TrueNegatives(_ConditionCount):
     tensor(1.)
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__("tn", thresholds=thresholds, name=name, dtype=dtype)
+    _count_key = "tn"
 
 
+@utils.fill_argument_docs(thresholds=_THRESHOLDS_DOC)
 class FalseNegatives(_ConditionCount):
     """Weighted count of positive labels predicted negative.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5.
-            With several thresholds the result has one value each.
+        {thresholds}
         name: Defaults to `"false_negatives"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -152,21 +155,20 @@ class FalseNegatives(_ConditionCount):
     tensor(1.)
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__("fn", thresholds=thresholds, name=name, dtype=dtype)
+    _count_key = "fn"
 
 
 class _PrecisionOrRecall(utils.ThresholdCountMetric):
-    """Base of Precision and Recall: `tp / (tp + other)` per threshold."""
+    """Base of Precision and Recall: `tp / (tp + other)` per threshold.
+
+    A subclass sets `_other_key` to the count of the denominator besides
+    the true positives: "fp" for precision, "fn" for recall.
+    """
+
+    _other_key: str
 
     def __init__(
         self,
-        other_key: str,
         thresholds: Any = None,
         top_k: int | None = None,
         class_id: int | None = None,
@@ -185,9 +187,9 @@ class _PrecisionOrRecall(utils.ThresholdCountMetric):
         self._set_thresholds(
             self.thresholds, utils.is_evenly_spaced(self.thresholds)
         )
-        self._other_state = utils.ALL_COUNTS[other_key]
+        self._other_state = utils.ALL_COUNTS[self._other_key]
         self._add_count_states(
-            {"tp": "true_positives", other_key: self._other_state},
+            {"tp": "true_positives", self._other_key: self._other_state},
             (len(self.thresholds),),
         )
 
@@ -211,6 +213,7 @@ class _PrecisionOrRecall(utils.ThresholdCountMetric):
         }
 
 
+@utils.fill_argument_docs(arguments=_PRECISION_RECALL_ARGUMENTS_DOC)
 class Precision(_PrecisionOrRecall):
     """Precision, `tp / (tp + fp)`: the fraction of predicted positives.
 
@@ -224,13 +227,7 @@ class Precision(_PrecisionOrRecall):
     which gives the precision of one class out of several.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5,
-            or, with `top_k`, to no threshold at all. With several
-            thresholds the result has one value each.
-        top_k: Optional number of highest predictions per sample that may
-            count as positive.
-        class_id: Optional index of the one class to evaluate.
+        {arguments}
         name: Defaults to `"precision"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -244,24 +241,10 @@ class Precision(_PrecisionOrRecall):
     tensor(0.5000)
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        top_k: int | None = None,
-        class_id: int | None = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__(
-            "fp",
-            thresholds=thresholds,
-            top_k=top_k,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
+    _other_key = "fp"
 
 
+@utils.fill_argument_docs(arguments=_PRECISION_RECALL_ARGUMENTS_DOC)
 class Recall(_PrecisionOrRecall):
     """Recall, `tp / (tp + fn)`: the fraction of positives found.
 
@@ -272,13 +255,7 @@ class Recall(_PrecisionOrRecall):
     `top_k` and `class_id` restrict the predictions as in `Precision`.
 
     Args:
-        thresholds: A float or list of floats in [0, 1]. A prediction is
-            positive at a threshold when it is above it. Defaults to 0.5,
-            or, with `top_k`, to no threshold at all. With several
-            thresholds the result has one value each.
-        top_k: Optional number of highest predictions per sample that may
-            count as positive.
-        class_id: Optional index of the one class to evaluate.
+        {arguments}
         name: Defaults to `"recall"`, made unique with a counter.
         dtype: See `Metric`.
 
@@ -292,22 +269,7 @@ class Recall(_PrecisionOrRecall):
     tensor([0.6667, 0.3333])
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        top_k: int | None = None,
-        class_id: int | None = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        super().__init__(
-            "fn",
-            thresholds=thresholds,
-            top_k=top_k,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
+    _other_key = "fn"
 
 
 class _RateAtFixedRate(utils.ThresholdCountMetric):
@@ -317,18 +279,21 @@ class _RateAtFixedRate(utils.ThresholdCountMetric):
     from 0 to 1 (the single threshold 0.5 when `num_thresholds=1`). The
     result is the largest value of the dependent rate over the thresholds
     where the constrained rate is at least `value`, or 0 when there is
-    none.
+    none. A subclass sets `_argument` to the name of its target argument,
+    which also names the attribute and config entry of `value`.
     """
+
+    _argument: str
 
     def __init__(
         self,
         value: float,
-        argument: str,
         num_thresholds: int = 200,
         class_id: int | None = None,
         name: str | None = None,
         dtype: Any = None,
     ):
+        argument = self._argument
         if not 0.0 <= value <= 1.0:
             raise ValueError(
                 f"`{argument}` must be a float in [0, 1]. "
@@ -342,7 +307,7 @@ class _RateAtFixedRate(utils.ThresholdCountMetric):
         utils.check_optional_int(class_id, "class_id")
         super().__init__(name=name, dtype=dtype)
         self.value = value
-        self._argument = argument
+        setattr(self, argument, value)
         self.num_thresholds = num_thresholds
         self.class_id = class_id
         if num_thresholds == 1:
@@ -389,6 +354,7 @@ class _RateAtFixedRate(utils.ThresholdCountMetric):
         return torch.where(feasible, dependent, 0.0).max()
 
 
+@utils.fill_argument_docs(arguments=_FIXED_RATE_ARGUMENTS_DOC)
 class SensitivityAtSpecificity(_RateAtFixedRate):
     """Best sensitivity (recall) at a specificity of at least `specificity`.
 
@@ -398,10 +364,7 @@ class SensitivityAtSpecificity(_RateAtFixedRate):
 
     Args:
         specificity: Target specificity, a float in [0, 1].
-        num_thresholds: Number of evenly spaced thresholds from 0 to 1
-            to evaluate. Defaults to 200.
-        class_id: Optional index of the one class to evaluate, for
-            predictions of shape `(N, num_classes)`.
+        {arguments}
         name: Defaults to `"sensitivity_at_specificity"`, made unique
             with a counter.
         dtype: See `Metric`.
@@ -413,6 +376,8 @@ class SensitivityAtSpecificity(_RateAtFixedRate):
     tensor(0.6667)
     """
 
+    _argument = "specificity"
+
     def __init__(
         self,
         specificity: float,
@@ -421,21 +386,14 @@ class SensitivityAtSpecificity(_RateAtFixedRate):
         name: str | None = None,
         dtype: Any = None,
     ):
-        super().__init__(
-            specificity,
-            "specificity",
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
-        self.specificity = specificity
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
     def result(self) -> torch.Tensor:
         """Return the best sensitivity where specificity is high enough."""
         return self._max_where_at_least(self._specificity(), self._recall())
 
 
+@utils.fill_argument_docs(arguments=_FIXED_RATE_ARGUMENTS_DOC)
 class SpecificityAtSensitivity(_RateAtFixedRate):
     """Best specificity at a sensitivity (recall) of at least `sensitivity`.
 
@@ -445,10 +403,7 @@ class SpecificityAtSensitivity(_RateAtFixedRate):
 
     Args:
         sensitivity: Target sensitivity, a float in [0, 1].
-        num_thresholds: Number of evenly spaced thresholds from 0 to 1
-            to evaluate. Defaults to 200.
-        class_id: Optional index of the one class to evaluate, for
-            predictions of shape `(N, num_classes)`.
+        {arguments}
         name: Defaults to `"specificity_at_sensitivity"`, made unique
             with a counter.
         dtype: See `Metric`.
@@ -460,6 +415,8 @@ class SpecificityAtSensitivity(_RateAtFixedRate):
     tensor(0.5000)
     """
 
+    _argument = "sensitivity"
+
     def __init__(
         self,
         sensitivity: float,
@@ -468,21 +425,14 @@ class SpecificityAtSensitivity(_RateAtFixedRate):
         name: str | None = None,
         dtype: Any = None,
     ):
-        super().__init__(
-            sensitivity,
-            "sensitivity",
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
-        self.sensitivity = sensitivity
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
     def result(self) -> torch.Tensor:
         """Return the best specificity where sensitivity is high enough."""
         return self._max_where_at_least(self._recall(), self._specificity())
 
 
+@utils.fill_argument_docs(arguments=_FIXED_RATE_ARGUMENTS_DOC)
 class PrecisionAtRecall(_RateAtFixedRate):
     """Best precision at a recall of at least `recall`.
 
@@ -492,10 +442,7 @@ class PrecisionAtRecall(_RateAtFixedRate):
 
     Args:
         recall: Target recall, a float in [0, 1].
-        num_thresholds: Number of evenly spaced thresholds from 0 to 1
-            to evaluate. Defaults to 200.
-        class_id: Optional index of the one class to evaluate, for
-            predictions of shape `(N, num_classes)`.
+        {arguments}
         name: Defaults to `"precision_at_recall"`, made unique with a
             counter.
         dtype: See `Metric`.
@@ -507,6 +454,8 @@ class PrecisionAtRecall(_RateAtFixedRate):
     tensor(0.7500)
     """
 
+    _argument = "recall"
+
     def __init__(
         self,
         recall: float,
@@ -515,21 +464,14 @@ class PrecisionAtRecall(_RateAtFixedRate):
         name: str | None = None,
         dtype: Any = None,
     ):
-        super().__init__(
-            recall,
-            "recall",
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
-        self.recall = recall
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
 
     def result(self) -> torch.Tensor:
         """Return the best precision where recall is high enough."""
         return self._max_where_at_least(self._recall(), self._precision())
 
 
+@utils.fill_argument_docs(arguments=_FIXED_RATE_ARGUMENTS_DOC)
 class RecallAtPrecision(_RateAtFixedRate):
     """Best recall at a precision of at least `precision`.
 
@@ -539,10 +481,7 @@ class RecallAtPrecision(_RateAtFixedRate):
 
     Args:
         precision: Target precision, a float in [0, 1].
-        num_thresholds: Number of evenly spaced thresholds from 0 to 1
-            to evaluate. Defaults to 200.
-        class_id: Optional index of the one class to evaluate, for
-            predictions of shape `(N, num_classes)`.
+        {arguments}
         name: Defaults to `"recall_at_precision"`, made unique with a
             counter.
         dtype: See `Metric`.
@@ -554,6 +493,8 @@ class RecallAtPrecision(_RateAtFixedRate):
     tensor(0.6667)
     """
 
+    _argument = "precision"
+
     def __init__(
         self,
         precision: float,
@@ -562,15 +503,7 @@ class RecallAtPrecision(_RateAtFixedRate):
         name: str | None = None,
         dtype: Any = None,
     ):
-        super().__init__(
-            precision,
-            "precision",
-            num_thresholds=num_thresholds,
-            class_id=class_id,
-            name=name,
-            dtype=dtype,
-        )
-        self.precision = precision
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
 
     def result(self) -> torch.Tensor:
         """Return the best recall where precision is high enough."""
