@@ -53,6 +53,10 @@ class IoU(Metric):
     tensor(0.5000)
     """
 
+    # Constructor arguments that a subclass sets itself and so does not
+    # accept. `get_config()` leaves them out.
+    _fixed_arguments: tuple[str, ...] = ()
+
     def __init__(
         self,
         num_classes: int,
@@ -141,7 +145,7 @@ class IoU(Metric):
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments."""
-        return {
+        config_dict = {
             **super().get_config(),
             "num_classes": self.num_classes,
             "target_class_ids": self.target_class_ids,
@@ -150,6 +154,9 @@ class IoU(Metric):
             "sparse_y_pred": self.sparse_y_pred,
             "axis": self.axis,
         }
+        for argument in self._fixed_arguments:
+            del config_dict[argument]
+        return config_dict
 
     def _to_class_ids(self, values: Any, sparse: bool) -> torch.Tensor:
         if isinstance(values, torch.Tensor):
@@ -271,6 +278,8 @@ class MeanIoU(IoU):
     tensor(0.3333)
     """
 
+    _fixed_arguments = ("target_class_ids",)
+
     def __init__(
         self,
         num_classes: int,
@@ -292,12 +301,6 @@ class MeanIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments."""
-        config_dict = super().get_config()
-        del config_dict["target_class_ids"]
-        return config_dict
-
 
 class OneHotIoU(IoU):
     """`IoU` for one-hot labels: the argmax along `axis` is the class id.
@@ -312,6 +315,8 @@ class OneHotIoU(IoU):
             False: scores, whose argmax along `axis` is used.
         axis: The class axis. Defaults to -1.
     """
+
+    _fixed_arguments = ("sparse_y_true",)
 
     def __init__(
         self,
@@ -334,12 +339,6 @@ class OneHotIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments."""
-        config_dict = super().get_config()
-        del config_dict["sparse_y_true"]
-        return config_dict
-
 
 class OneHotMeanIoU(MeanIoU):
     """`MeanIoU` for one-hot labels: the argmax along `axis` is the class id.
@@ -353,6 +352,8 @@ class OneHotMeanIoU(MeanIoU):
             False: scores, whose argmax along `axis` is used.
         axis: The class axis. Defaults to -1.
     """
+
+    _fixed_arguments = ("target_class_ids", "sparse_y_true")
 
     def __init__(
         self,
@@ -372,9 +373,3 @@ class OneHotMeanIoU(MeanIoU):
             sparse_y_pred=sparse_y_pred,
             axis=axis,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments."""
-        config_dict = super().get_config()
-        del config_dict["sparse_y_true"]
-        return config_dict
