@@ -656,10 +656,20 @@ class Layer(torch.nn.Module):
             previous_modes = _switch_modes(self._plain_modules, state.training)
 
         try:
-            if self._casting_dtype is None:
-                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
-            else:
+            if self._casting_dtype is not None:
                 outputs = _layer_casting.call_in_compute_dtype(self, args, kwargs)
+            elif (
+                args
+                and getattr(args[0], "dtype", self._dtype) != self._dtype
+                and _layer_casting.needs_input_cast(self, args[0])
+            ):
+                # A plain float32 layer fed another float type, such as the
+                # float16 outputs of a mixed layer: Keras casts those inputs.
+                outputs = _layer_casting.call_in_compute_dtype(
+                    self, args, kwargs, self._dtype
+                )
+            else:
+                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
         except (RuntimeError, ValueError, IndexError) as error:
             self._raise_input_error(args, error)
             raise

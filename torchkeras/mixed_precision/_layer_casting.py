@@ -34,6 +34,42 @@ def casting_dtype(policy: DTypePolicy) -> torch.dtype | None:
     return compute
 
 
+def cast_beside_mixed_layers(model) -> None:
+    """Make the uncast layers of `model` cast, if it has mixed layers.
+
+    A mixed model loaded under a float32 global policy creates its
+    `dtype="float32"` layers (the output softmax, say) uncast, yet they
+    receive the half-precision outputs of their mixed neighbours, which
+    Keras casts back to float32.
+    """
+    layers = [m for m in model.modules() if hasattr(m, "_casting_dtype")]
+    if not any(layer._casting_dtype is not None for layer in layers):
+        return
+    for layer in layers:
+        if layer._casting_dtype is None:
+            compute = config.standardize_dtype(layer.dtype_policy.compute_dtype)
+            if compute.is_floating_point:
+                layer._casting_dtype = compute
+
+
+def needs_input_cast(layer, inputs: Any) -> bool:
+    """Return whether an uncast layer must cast half-precision `inputs`.
+
+    This covers a float32 layer made before the mixed layer that feeds
+    it. Layers without weights in their own dtype keep the inputs as they
+    are, so a model moved with `.half()` or `.to(dtype)` still runs.
+    """
+    if type(inputs) is not torch.Tensor or not layer.autocast:
+        return False
+    if inputs.dtype not in (torch.float16, torch.bfloat16):
+        return False
+    dtype = layer._dtype
+    return any(
+        parameter is not None and parameter.dtype == dtype and dtype != inputs.dtype
+        for parameter in layer._parameters.values()
+    )
+
+
 def _cast_floats(value: Any, dtype: torch.dtype) -> Any:
     if isinstance(value, torch.Tensor):
         if value.is_floating_point() and value.dtype != dtype:
@@ -46,7 +82,9 @@ def _cast_floats(value: Any, dtype: torch.dtype) -> Any:
     return value
 
 
-def call_in_compute_dtype(layer, args: tuple, kwargs: dict) -> Any:
+def call_in_compute_dtype(
+    layer, args: tuple, kwargs: dict, dtype: torch.dtype | None = None
+) -> Any:
     """Run `layer`'s forward with inputs and weights in its compute dtype.
 
     As Keras does, float tensors among the arguments are cast to the
@@ -54,9 +92,11 @@ def call_in_compute_dtype(layer, args: tuple, kwargs: dict) -> Any:
     float weights are read as compute-dtype copies during the call unless
     they were created with `add_weight(autocast=False)`. The copies are
     differentiable casts, so gradients reach the float32 weights. Nested
-    layers cast their own weights in their own calls.
+    layers cast their own weights in their own calls. `dtype` defaults to
+    the layer's casting dtype.
     """
-    dtype = layer._casting_dtype
+    if dtype is None:
+        dtype = layer._casting_dtype
     if layer.autocast:
         args = _cast_floats(args, dtype)
         kwargs = {

@@ -16,6 +16,7 @@ from torchkeras.layers.core.operation import Operation
 from torchkeras.layers.core.operation import make_operation
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
+from torchkeras.mixed_precision import _layer_casting
 from torchkeras.ops._symbolic import keras_module
 from torchkeras.utils.tree import flatten
 
@@ -148,12 +149,14 @@ def functional_from_config(cls, config: dict[str, Any], custom_objects=None):
         layer_name, node_index, tensor_index = endpoint
         return outputs_of[(layer_name, node_index)][tensor_index]
 
-    return cls(
+    model = cls(
         resolve(config["input_layers"]),
         resolve(config["output_layers"]),
         name=config.get("name"),
         trainable=config.get("trainable", True),
     )
+    _layer_casting.cast_beside_mixed_layers(model)
+    return model
 
 
 def _create(entry: dict, custom_objects, deserialize_layer):

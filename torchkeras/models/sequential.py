@@ -10,6 +10,7 @@ from torchkeras.layers.core.torch_module_wrapper import TorchModuleWrapper
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import Layer
+from torchkeras.mixed_precision import _layer_casting
 from torchkeras.models.model import Model
 
 
@@ -243,4 +244,5 @@ class Sequential(Model):
             model._maybe_rebuild()
         elif config.get("build_input_shape") is not None:
             model.build_with_shape(tuple(config["build_input_shape"]))
+        _layer_casting.cast_beside_mixed_layers(model)
         return model

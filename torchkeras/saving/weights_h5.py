@@ -118,15 +118,25 @@ def write_weights(model, file: h5py.File) -> None:
     """Write the layers' variables and the optimizer's state into `file`."""
     _save_layer(model, file, "", set())
     optimizer = _keras_optimizer(model)
-    if optimizer is not None:
-        # An optimizer that has not stepped yet writes its step count and
-        # learning rate only, as Keras's does.
-        group = file.create_group("optimizer/vars")
-        group.attrs["name"] = optimizer.name
-        store: dict[str, np.ndarray] = {}
-        optimizer.save_own_variables(store)
-        for key, value in store.items():
-            group.create_dataset(key, data=value)
+    if optimizer is None:
+        return
+    # An optimizer that has not stepped yet writes its step count and
+    # learning rate only, as Keras's does.
+    _write_optimizer(optimizer, file.create_group("optimizer/vars"))
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:
+        # Keras also writes a wrapped optimizer's own state on its own and
+        # warns when loading a file without it. Loading here reads only
+        # `optimizer/vars`, which contains the inner state too.
+        _write_optimizer(inner, file.create_group("optimizer/inner_optimizer/vars"))
+
+
+def _write_optimizer(optimizer, group: h5py.Group) -> None:
+    group.attrs["name"] = optimizer.name
+    store: dict[str, np.ndarray] = {}
+    optimizer.save_own_variables(store)
+    for key, value in store.items():
+        group.create_dataset(key, data=value)
 
 
 def read_weights(
@@ -191,8 +201,11 @@ def _load_optimizer(model, file: h5py.File, source: str) -> None:
         return
     store = {key: group[key][()] for key in group}
     if not optimizer.built:
-        if "0" not in store or int(store["0"]) == 0:
+        stepped = "0" in store and int(store["0"]) != 0
+        if not stepped and len(store) <= len(optimizer.variables):
             # Saved before the first step: no per-weight state to restore.
+            # A LossScaleOptimizer's first entry stays 0, but its store is
+            # longer than its unbuilt variables.
             return
         optimizer.build(model.trainable_weights)
     if len(store) != len(optimizer.variables):

@@ -287,6 +287,10 @@ class Trainer:
             object.__setattr__(self, "optimizer", optimizers.get(optimizer))
             if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
                 self._wrap_optimizer_for_loss_scaling()
+                # Saved files name the wrapper, so a reloaded model gets
+                # the same optimizer, and its loss scale and state, even
+                # when the global policy is no longer mixed_float16.
+                optimizer = self.optimizer
         object.__setattr__(self, "loss", loss)
         # Functional models name their outputs; subclassed ones have none.
         output_names = getattr(self, "output_names", None)
