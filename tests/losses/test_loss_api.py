@@ -248,3 +248,46 @@ def test_bce_runs_under_autocast():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         value = losses.BinaryCrossentropy()(torch.ones(4, 1), y_pred)
     assert value.dtype == torch.float32
+
+
+class TestBinaryCrossentropyPaths:
+    """The fused CPU kernel and the written-out form give the same losses."""
+
+    def _inputs(self):
+        rs = np.random.RandomState(0)
+        y_pred = torch.tensor(rs.uniform(0, 1, (6, 3)), dtype=torch.float32)
+        y_pred[0, 0], y_pred[1, 1] = 0.0, 1.0
+        y_true = torch.tensor(rs.uniform(0, 1, (6, 3)), dtype=torch.float32)
+        return y_true, y_pred
+
+    def test_nan_prediction_gives_nan_loss(self):
+        y_true, y_pred = self._inputs()
+        y_pred[2, 0] = float("nan")
+        values = losses.binary_crossentropy(y_true, y_pred)
+        assert torch.isnan(values[2])
+        assert torch.isfinite(values[[0, 1, 3, 4, 5]]).all()
+
+    def test_target_gradient_is_computed(self):
+        # torch's fused kernel has no gradient for the target, so targets
+        # that need one take the written-out form.
+        y_true, y_pred = self._inputs()
+        y_true.requires_grad_(True)
+        losses.binary_crossentropy(y_true, y_pred).sum().backward()
+        expected = -(torch.log(y_pred.clamp(1e-7, 1 - 1e-7)) - torch.log1p(
+            -y_pred.clamp(1e-7, 1 - 1e-7)
+        )) / 3
+        np.testing.assert_allclose(y_true.grad.numpy(), expected.numpy(), rtol=1e-5)
+
+    def test_fused_and_written_out_forms_agree(self):
+        y_true, y_pred = self._inputs()
+        fused = losses.binary_crossentropy(y_true, y_pred)
+        with_grad_target = losses.binary_crossentropy(
+            y_true.clone().requires_grad_(True), y_pred
+        )
+        np.testing.assert_allclose(
+            fused.numpy(), with_grad_target.detach().numpy(), rtol=1e-6
+        )
+        reference = keras.losses.binary_crossentropy(y_true.numpy(), y_pred.numpy())
+        np.testing.assert_allclose(
+            fused.numpy(), keras.ops.convert_to_numpy(reference), rtol=1e-5
+        )

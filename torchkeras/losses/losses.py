@@ -507,12 +507,14 @@ def _clipped_binary_crossentropy(
     raises on a NaN prediction, which must give a NaN loss instead so that
     TerminateOnNaN can stop training, so the written-out form takes over
     then. The written-out form also serves CUDA, where the kernel's check
-    is a device assert and autocast refuses it, and `torch.compile`, which
-    cannot trace the exception. After clipping, both logs are finite.
+    is a device assert and autocast refuses it, `torch.compile`, which
+    cannot trace the exception, and targets that need a gradient, which
+    the kernel does not compute. After clipping, both logs are finite.
     """
     if (
         prob.device.type == "cpu"
         and prob.dtype in (torch.float32, torch.float64)
+        and not y_true.requires_grad
         and not torch.compiler.is_compiling()
     ):
         try:
