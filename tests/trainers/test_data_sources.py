@@ -179,3 +179,39 @@ def test_endless_py_dataset_needs_steps():
         _model().fit(Endless(), epochs=1, verbose=0)
     history = _model().fit(Endless(), epochs=1, steps_per_epoch=3, verbose=0)
     assert history.params["steps"] == 3
+
+
+class _ModeRecorder(torchkeras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.modes = []
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.modes.append(torch.is_inference_mode_enabled())
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.modes.append(torch.is_inference_mode_enabled())
+
+
+def test_evaluate_callbacks_run_outside_inference_mode():
+    # Array batches are taken inside one inference-mode region, which the
+    # callbacks step out of, so tensors they make can still be trained.
+    model = _model()
+    recorder = _ModeRecorder()
+    model.evaluate(X, Y, batch_size=8, callbacks=[recorder], verbose=0)
+    assert recorder.modes == [False] * 12
+
+
+def test_evaluate_generator_runs_outside_inference_mode():
+    seen = []
+
+    def batches():
+        for start in range(0, 48, 8):
+            seen.append(torch.is_inference_mode_enabled())
+            yield X[start:start + 8], Y[start:start + 8]
+
+    model = _model()
+    from_generator = model.evaluate(batches(), verbose=0)
+    from_arrays = model.evaluate(X, Y, batch_size=8, verbose=0)
+    assert seen == [False] * 6
+    np.testing.assert_allclose(from_generator, from_arrays, rtol=1e-6)
