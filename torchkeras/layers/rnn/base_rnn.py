@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch._subclasses.fake_tensor import FakeTensor
 
 from torchkeras.layers.layer import InputSpec
 from torchkeras.layers.layer import Layer
@@ -93,7 +94,10 @@ class _BaseRNN(Layer):
         last_output, outputs, states = self._run_sequence(
             sequences, states, mask, bool(training)
         )
-        if self.stateful:
+        if self.stateful and not _is_placeholder(states[0]):
+            # Only calls on real data carry states forward. Symbolic
+            # tracing and shape inference run on fake or meta tensors,
+            # whose values do not exist.
             self.states = [state.detach() for state in states]
         output = outputs if self.return_sequences else last_output
         if self.return_state:
@@ -198,6 +202,11 @@ class _BaseRNN(Layer):
             }
         )
         return config
+
+
+def _is_placeholder(tensor: torch.Tensor) -> bool:
+    """Return whether `tensor` has a shape and dtype but no values."""
+    return isinstance(tensor, FakeTensor) or tensor.device.type == "meta"
 
 
 def run_step_loop(
