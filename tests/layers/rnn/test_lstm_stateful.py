@@ -89,3 +89,33 @@ def test_symbolic_call_keeps_no_state():
     layer(torchkeras.Input(batch_shape=BATCH_SHAPE))
     assert layer.states is None
 
+
+
+def test_unknown_batch_size_raises():
+    message = (
+        r"Layer 'encoder' \(LSTM\) is stateful, so it needs a static batch "
+        r"size, but received an input of shape \(None, 7, 5\).*"
+        r"`Input\(batch_shape=\(32, 7, 5\)\)` or "
+        r"`Input\(shape=\(7, 5\), batch_size=32\)`"
+    )
+    with pytest.raises(ValueError, match=message):
+        torchkeras.Sequential(
+            [
+                torchkeras.Input((7, 5)),
+                torchkeras.layers.LSTM(3, stateful=True, name="encoder"),
+            ]
+        )
+
+
+def test_keras_unknown_batch_size_raises():
+    with pytest.raises(ValueError, match="batch size must be static"):
+        keras.Sequential(
+            [keras.Input((7, 5)), keras.layers.LSTM(3, stateful=True)]
+        )
+
+
+def test_stateful_layer_alone_needs_no_input():
+    layer = torchkeras.layers.LSTM(3, stateful=True)
+    first = layer(torch.from_numpy(_inputs(0)))
+    assert first.shape == (4, 3)
+    assert layer.states[0].shape == (4, 3)

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch._subclasses.fake_tensor import FakeTensor
 
+from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import InputSpec
 from torchkeras.layers.layer import Layer
 
@@ -71,6 +72,31 @@ class _BaseRNN(Layer):
         self.input_spec = InputSpec(ndim=3)
         # Final states kept between calls when `stateful` is True.
         self.states: list[torch.Tensor] | None = None
+
+    def __call__(self, *args, **kwargs):
+        if self.stateful:
+            sequences = args[0] if args else kwargs.get("sequences")
+            if isinstance(sequences, KerasTensor):
+                self._check_static_batch(sequences.shape)
+        return super().__call__(*args, **kwargs)
+
+    def _check_static_batch(self, shape) -> None:
+        """Raise ValueError if a stateful layer receives an unknown batch size.
+
+        The stored states have one row per sample, so the batch size must be
+        known when a model is built.
+        """
+        if not shape or shape[0] is not None:
+            return
+        example = ", ".join(["32", *(str(size) for size in shape[1:])])
+        raise ValueError(
+            f"Layer {self.name!r} ({type(self).__name__}) is stateful, so it "
+            "needs a static batch size, but received an input of shape "
+            f"{tuple(shape)} whose batch size is unknown (None). Give the "
+            "model's `Input` a batch size, for example "
+            f"`Input(batch_shape=({example}))` or "
+            f"`Input(shape={tuple(shape[1:])}, batch_size=32)`."
+        )
 
     def build(self, sequences_shape, initial_state_shape=None):
         self._check_rank(sequences_shape)
