@@ -39,6 +39,7 @@ import torch
 
 from torchkeras.losses.loss import get_mask
 from torchkeras.losses.loss import reduce_weighted_values
+from torchkeras.losses.loss import squeeze_or_expand_to_same_rank
 from torchkeras.utils.naming import to_snake_case
 
 
@@ -624,7 +625,10 @@ class CompileLoss:
         loss = self.loss
         if y_pred.dtype != loss._compute_dtype or get_mask(y_pred) is not None:
             return loss(y_true, y_pred)
-        values = loss.call(y_true, y_pred)
+        # `LossFunctionWrapper.call`, inlined: this runs on every step.
+        if type(y_true) is torch.Tensor and y_true.dim() != y_pred.dim():
+            y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        values = loss.fn(y_true, y_pred, **loss._fn_kwargs)
         if values.dim() == 0 or values.numel() == 0:
             return loss(y_true, y_pred)
         if get_mask(values) is not None:
