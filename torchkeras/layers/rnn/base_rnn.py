@@ -9,7 +9,9 @@ a fused torch kernel or on `run_step_loop`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -112,14 +114,28 @@ class _BaseRNN(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         self._check_rank(tuple(sequences.shape))
+        self._check_features(sequences)
         if isinstance(mask, (list, tuple)):
             # With `initial_state` in a functional model, the states' masks
             # (None) follow the mask of the sequence.
             mask = mask[0]
+        weight_dtype = self._cell_weight_dtype()
+        compute_dtype = getattr(self, "_casting_dtype", None) or weight_dtype
+        if sequences.dtype != compute_dtype:
+            # Keras casts integer and other float inputs to the compute dtype.
+            sequences = sequences.to(compute_dtype)
         states = self._initial_states(sequences, initial_state)
-        last_output, outputs, states = self._run_sequence(
-            sequences, states, mask, bool(training)
-        )
+        if compute_dtype == weight_dtype:
+            last_output, outputs, states = self._run_sequence(
+                sequences, states, mask, bool(training)
+            )
+        else:
+            # Under a mixed policy the cell's float32 weights are read as
+            # compute-dtype copies, which pass gradients to the originals.
+            with _cell_weights_cast(self.cell, compute_dtype):
+                last_output, outputs, states = self._run_sequence(
+                    sequences, states, mask, bool(training)
+                )
         if self.stateful and not _is_placeholder(states[0]):
             # Only calls on real data carry states forward. Symbolic
             # tracing and shape inference run on fake or meta tensors,
@@ -153,10 +169,40 @@ class _BaseRNN(Layer):
                 f"{self.state_size}. Received {len(initial_state)} tensors "
                 "in `initial_state`."
             )
-        return [
+        states = [
             torch.as_tensor(state, device=sequences.device).to(sequences.dtype)
             for state in initial_state
         ]
+        for index, (state, size) in enumerate(zip(states, self.state_size)):
+            if tuple(state.shape) != (batch_size, size):
+                raise ValueError(
+                    f"Layer {self.name!r} ({type(self).__name__}) expects "
+                    f"initial state {index} of shape ({batch_size}, {size}): "
+                    "the batch size of the sequences and the state size. "
+                    f"Received: shape={tuple(state.shape)}."
+                )
+        return states
+
+    def _check_features(self, sequences) -> None:
+        """Raise ValueError if the feature axis differs from the build shape."""
+        expected = self.input_spec.axes.get(-1)
+        if expected is None or sequences.shape[-1] == expected:
+            return
+        message = self.input_spec.mismatch(sequences, self.name)
+        if message is None:
+            message = (
+                f"Layer {self.name!r} ({type(self).__name__}) was built for "
+                f"{expected} features, but received an input of shape "
+                f"{tuple(sequences.shape)}."
+            )
+        raise ValueError(message)
+
+    def _cell_weight_dtype(self) -> torch.dtype:
+        """Return the dtype of the cell's first float weight."""
+        for parameter in self.cell._parameters.values():
+            if parameter is not None and parameter.is_floating_point():
+                return parameter.dtype
+        return self._dtype
 
     def _stored_states(self, batch_size, sequences):
         """Return the states kept from the previous call, or None at first."""
@@ -228,6 +274,29 @@ class _BaseRNN(Layer):
             }
         )
         return config
+
+
+@contextlib.contextmanager
+def _cell_weights_cast(cell: Layer, dtype: torch.dtype) -> Iterator[None]:
+    """Replace the cell's float weights by `dtype` copies inside the block.
+
+    Weights created with `add_weight(autocast=False)` keep their dtype.
+    """
+    parameters = cell._parameters
+    originals = {
+        name: parameter
+        for name, parameter in parameters.items()
+        if parameter is not None
+        and parameter.is_floating_point()
+        and parameter.dtype != dtype
+        and getattr(parameter, "_autocast", True)
+    }
+    try:
+        for name, parameter in originals.items():
+            parameters[name] = parameter.to(dtype)
+        yield
+    finally:
+        parameters.update(originals)
 
 
 def _is_placeholder(tensor: torch.Tensor) -> bool:

@@ -19,6 +19,7 @@ from torchkeras.saving.serialization import serialize_keras_object
 
 _TANH = (activations.tanh, torch.tanh)
 _SIGMOID = (activations.sigmoid, torch.sigmoid)
+_HALF_DTYPES = (torch.float16, torch.bfloat16)
 
 
 class LSTM(_BaseRNN):
@@ -38,7 +39,13 @@ class LSTM(_BaseRNN):
     `use_cudnn` not False, no recurrent dropout in training, and either no
     mask or a right-padded one (`True` then `False` in each row, with at
     least one `True`). Any other case runs a Python loop over the steps
-    with the same numbers.
+    with the same numbers. With `use_cudnn="auto"`, a float16 or bfloat16
+    compute dtype on the CPU also runs the loop, as Keras does there.
+
+    Under a mixed policy (`"mixed_float16"`, `"mixed_bfloat16"`) the
+    weights stay float32, the computation and the outputs use the compute
+    dtype, and inputs of any other dtype, integers included, are cast to
+    it.
 
     Args:
         units: Positive integer, the size of the output and of each state.
@@ -98,8 +105,12 @@ class LSTM(_BaseRNN):
     Raises:
         ValueError: for `units` that is not a positive integer, an unknown
             activation, a `use_cudnn` value other than "auto", True or
-            False, an input that is not 3-D, or `use_cudnn=True` with a
-            configuration or mask the fused kernel cannot run.
+            False, an input that is not 3-D, an input whose feature size
+            differs from the one the layer was built for, an
+            `initial_state` tensor that is not `(batch, units)`, a stateful
+            layer in a model whose batch size is unknown, or
+            `use_cudnn=True` with a configuration or mask the fused kernel
+            cannot run.
 
     Example:
 
@@ -222,7 +233,19 @@ class LSTM(_BaseRNN):
         # torch.compile (torch 2.13, CPU) fails on the fused kernel with
         # trainable weights, so compiled code runs the step loop.
         compiling = torch.compiler.is_compiling()
-        fused = self._fusable and not recurrent_dropout and not compiling
+        # Keras runs half precision on the CPU as a step loop, and matching
+        # its rounding needs the same loop.
+        half_on_cpu = (
+            sequences.dtype in _HALF_DTYPES
+            and sequences.device.type == "cpu"
+            and self.use_cudnn == "auto"
+        )
+        fused = (
+            self._fusable
+            and not recurrent_dropout
+            and not compiling
+            and not half_on_cpu
+        )
         lengths = None
         if mask is not None and fused:
             lengths = _right_padded_lengths(mask)
@@ -257,7 +280,8 @@ class LSTM(_BaseRNN):
         cell = self.cell
         weights = [cell.kernel.t(), cell.recurrent_kernel.t()]
         if cell.bias is not None:
-            weights += [cell.bias, self._zero_bias]
+            # A no-op unless the weights are cast to a mixed compute dtype.
+            weights += [cell.bias, self._zero_bias.to(cell.bias.dtype)]
         return weights
 
     def _run_fused(self, sequences, states):
