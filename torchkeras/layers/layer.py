@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 from typing import Any
@@ -144,6 +145,9 @@ class Layer(torch.nn.Module):
             training_parameter is not None and training_parameter.default is True
         )
         cls._call_accepts_mask = accepts_any or "mask" in call_parameters
+        build = cls.__dict__.get("build")
+        if build is not None and not _keeps_own_built_state(cls, build):
+            cls.build = _marking_built(build)
 
     def __init__(
         self,
@@ -607,9 +611,12 @@ class Layer(torch.nn.Module):
         """Create the layer's weights, given the input shape (batch axis None).
 
         Called automatically on the first call. Override it in subclasses
-        that have weights; the default creates none.
+        that have weights; the default creates none. Once `build` returns,
+        the layer is built, whether `__call__` or user code called it.
         """
         self.built = True
+        if input_shape is not None:
+            self._build_shapes = {"input_shape": _as_build_shape(input_shape)}
 
     def call(self, inputs, *args, **kwargs):
         """Compute the outputs. Subclasses override this."""
@@ -710,12 +717,7 @@ class Layer(torch.nn.Module):
         """Run `build(input_shape)` once and record the shape."""
         if self.built:
             return
-        if isinstance(input_shape, list) and all(
-            isinstance(s, tuple) for s in input_shape
-        ):
-            build_shape = input_shape
-        else:
-            build_shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
+        build_shape = _as_build_shape(input_shape)
         self.build(build_shape)
         self.built = True
         self._build_shapes = {"input_shape": build_shape}
@@ -947,6 +949,49 @@ class InputSpec:
             f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, "
             f"axes={self.axes})"
         )
+
+
+def _keeps_own_built_state(cls: type, build) -> bool:
+    """Return whether `_marking_built` leaves `build` unwrapped.
+
+    A build that is already wrapped (assigned from another class) is left
+    as it is. `Model.build` is left too, because it warns and leaves the
+    model unbuilt when its trial call on zeros fails.
+    """
+    if getattr(build, "_marks_built", False):
+        return True
+    return cls.__module__ == "torchkeras.models.model" and cls.__name__ == "Model"
+
+
+def _marking_built(build):
+    """Wrap a subclass's `build` so that the layer is built once it returns.
+
+    A direct `layer.build(shape)` then counts as the build: the first call
+    does not build again, and `get_build_config()` returns the shape. The
+    wrapper runs once per build, never per call.
+    """
+
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        self.built = True
+        shape = args[0] if args else next(iter(kwargs.values()), None)
+        if shape is not None:
+            self._build_shapes = {"input_shape": _as_build_shape(shape)}
+
+    build_and_mark._marks_built = True
+    return build_and_mark
+
+
+def _as_build_shape(input_shape) -> Any:
+    """Return the shape `build` received, lists of shapes kept as lists."""
+    if isinstance(input_shape, list) and all(
+        isinstance(s, tuple) for s in input_shape
+    ):
+        return input_shape
+    if isinstance(input_shape, (tuple, list)):
+        return tuple(input_shape)
+    return input_shape
 
 
 def _clear_added_losses() -> None:

@@ -1,0 +1,123 @@
+"""Tests of explicit `build()` calls on layers."""
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+import torchkeras
+from torchkeras import layers
+
+
+def _scale_layer_class(base):
+    """Return a layer class with one weight, built from `base`."""
+
+    class Scale(base):
+        def build(self, input_shape):
+            self.scale = self.add_weight(
+                shape=(input_shape[-1],), initializer="zeros", name="scale"
+            )
+
+        def call(self, inputs):
+            return inputs * self.scale
+
+    return Scale
+
+
+def _wider_dense_class(base):
+    """Return a Dense subclass whose `build` calls the parent's `build`."""
+
+    class WiderDense(base):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.offset = self.add_weight(
+                shape=(self.units,), initializer="zeros", name="offset"
+            )
+
+        def call(self, inputs):
+            return super().call(inputs) + self.offset
+
+    return WiderDense
+
+
+BUILD_CASES = [
+    (
+        lambda lib: lib.layers.Dense(3),
+        (None, 4),
+        [np.ones((4, 3)), np.zeros(3)],
+    ),
+    (
+        lambda lib: lib.layers.Conv1D(2, 3),
+        (None, 5, 4),
+        [np.full((3, 4, 2), 0.5), np.ones(2)],
+    ),
+    (
+        lambda lib: _scale_layer_class(lib.layers.Layer)(),
+        (None, 4),
+        [np.full(4, 2.0)],
+    ),
+    (
+        lambda lib: _wider_dense_class(lib.layers.Dense)(3),
+        (None, 4),
+        [np.ones((4, 3)), np.zeros(3), np.full(3, 1.5)],
+    ),
+]
+BUILD_IDS = ["dense", "conv1d", "user_layer", "user_dense_subclass"]
+
+
+class TestExplicitBuild:
+    @pytest.mark.parametrize("make, shape, weights", BUILD_CASES, ids=BUILD_IDS)
+    def test_build_marks_layer_built(self, make, shape, weights):
+        theirs, ours = make(keras), make(torchkeras)
+        theirs.build(shape)
+        ours.build(shape)
+        assert ours.built is True
+        assert theirs.built is True
+        assert len(ours.weights) == len(theirs.weights)
+        assert ours.get_build_config() == theirs.get_build_config()
+
+    @pytest.mark.parametrize("make, shape, weights", BUILD_CASES, ids=BUILD_IDS)
+    def test_call_after_build_keeps_weights(self, make, shape, weights):
+        theirs, ours = make(keras), make(torchkeras)
+        theirs.build(shape)
+        ours.build(shape)
+        theirs.set_weights(weights)
+        ours.set_weights(weights)
+        inputs = np.ones((2,) + shape[1:], dtype="float32")
+        expected = keras.ops.convert_to_numpy(theirs(inputs))
+        actual = ours(torch.from_numpy(inputs)).detach().numpy()
+        assert len(ours.weights) == len(weights)
+        np.testing.assert_allclose(actual, expected, rtol=1e-6)
+
+    def test_build_without_override_records_shape(self):
+        class Identity(layers.Layer):
+            def call(self, inputs):
+                return inputs
+
+        layer = Identity()
+        layer.build((None, 3))
+        assert layer.built is True
+        assert layer.get_build_config() == {"input_shape": (None, 3)}
+
+    def test_build_config_round_trip_after_build(self):
+        layer = layers.Dense(3)
+        layer.build((None, 4))
+        clone = layers.Dense.from_config(layer.get_config())
+        clone.build_from_config(layer.get_build_config())
+        assert clone.built is True
+        assert [tuple(w.shape) for w in clone.weights] == [(4, 3), (3,)]
+
+    def test_failed_build_leaves_layer_unbuilt(self):
+        class Broken(layers.Layer):
+            def build(self, input_shape):
+                raise ValueError("no weights for this shape")
+
+            def call(self, inputs):
+                return inputs
+
+        layer = Broken()
+        with pytest.raises(ValueError, match="no weights for this shape"):
+            layer.build((None, 3))
+        assert layer.built is False
+        assert layer.get_build_config() is None
+
