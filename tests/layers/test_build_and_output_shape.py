@@ -1,4 +1,4 @@
-"""Tests of explicit `build()` calls on layers."""
+"""Tests of explicit `build()` calls and of input shapes in errors."""
 
 import keras
 import numpy as np
@@ -120,4 +120,39 @@ class TestExplicitBuild:
             layer.build((None, 3))
         assert layer.built is False
         assert layer.get_build_config() is None
+
+
+def _error_message(call):
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
+class TestInputSpecErrorShape:
+    @pytest.mark.parametrize(
+        "make, build_input",
+        [
+            (lambda lib: lib.layers.MaxPooling2D(), np.ones((1, 4, 4, 3))),
+            (lambda lib: lib.layers.Conv2D(2, 3), np.ones((1, 4, 4, 3))),
+            (lambda lib: lib.layers.Dense(3), np.ones((1, 4))),
+        ],
+        ids=["max_pooling2d", "conv2d", "dense"],
+    )
+    def test_eager_error_shows_real_shape(self, make, build_input):
+        theirs, ours = make(keras), make(torchkeras)
+        theirs(build_input.astype("float32"))
+        ours(torch.tensor(build_input, dtype=torch.float32))
+        bad = np.ones((2, 5), dtype="float32")
+        expected = _error_message(lambda: theirs(bad))
+        actual = _error_message(lambda: ours(torch.from_numpy(bad)))
+        assert "Full shape received: (2, 5)" in expected or (
+            "with shape (2, 5)" in expected
+        )
+        assert expected.split(": ", 1)[1] in actual
+
+    def test_symbolic_error_shows_unknown_batch(self):
+        dense = layers.Dense(2)
+        dense(torchkeras.Input((4,)))
+        with pytest.raises(ValueError, match=r"with shape \(None, 5\)"):
+            dense(torchkeras.Input((5,)))
 

@@ -34,7 +34,7 @@ def test_other_methods_before_compile_raise(method):
 
 def test_input_shape_mismatch_names_layer():
     model = _model()
-    with pytest.raises(ValueError, match=r"layer 'dense' .* expected axis -1 of input shape to have value 4, but received input with shape \(None, 7\)"):
+    with pytest.raises(ValueError, match=r"layer 'dense' .* expected axis -1 of input shape to have value 4, but received input with shape \(20, 7\)"):
         model.fit(np.random.rand(20, 7), Y, verbose=0)
 
 

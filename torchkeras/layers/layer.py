@@ -907,7 +907,9 @@ class InputSpec:
         """Return an error message if `inputs` breaks the spec, else None."""
         if not hasattr(inputs, "shape"):
             return None
-        shape = (None,) + tuple(inputs.shape[1:])
+        # The shape as received: real sizes for a tensor, None for the
+        # unknown sizes of a symbolic tensor.
+        shape = tuple(inputs.shape)
         ndim = len(shape)
         prefix = (
             f"Input 0 of layer {layer_name!r} is incompatible with the layer: "
