@@ -1,4 +1,4 @@
-"""Tests of explicit `build()` calls and of input shapes in errors."""
+"""Tests of explicit `build()` calls and of output shapes on symbolic calls."""
 
 import keras
 import numpy as np
@@ -156,3 +156,107 @@ class TestInputSpecErrorShape:
         with pytest.raises(ValueError, match=r"with shape \(None, 5\)"):
             dense(torchkeras.Input((5,)))
 
+
+def _centered_class(base, with_output_shape):
+    """Return a layer class whose `call` reads a value with `.item()`."""
+
+    class Centered(base):
+        def call(self, inputs):
+            return inputs[:, :2] - inputs.mean().item()
+
+    if with_output_shape:
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 2)
+
+        Centered.compute_output_shape = compute_output_shape
+    return Centered
+
+
+def _sequential(lib, layer):
+    return lib.Sequential([lib.Input((4,)), layer, lib.layers.Dense(1)])
+
+
+class TestSymbolicOutputShape:
+    def test_sequential_uses_compute_output_shape(self):
+        theirs = _sequential(keras, _centered_class(keras.layers.Layer, True)())
+        ours = _sequential(
+            torchkeras, _centered_class(layers.Layer, True)()
+        )
+        assert ours.output_shape == theirs.output_shape
+        assert ours.layers[0].output.shape == (None, 2)
+        assert ours.layers[0].output.dtype == "float32"
+
+    def test_functional_uses_compute_output_shape(self):
+        centered = _centered_class(layers.Layer, True)()
+        inputs = torchkeras.Input((4,))
+        outputs = centered(inputs)
+        model = torchkeras.Model(inputs, outputs)
+        assert outputs.shape == (None, 2)
+        assert tuple(model(torch.ones(3, 4)).shape) == (3, 2)
+
+    def test_fit_with_compute_output_shape(self, rng):
+        model = _sequential(torchkeras, _centered_class(layers.Layer, True)())
+        model.compile(optimizer="sgd", loss="mse")
+        x = rng.random((8, 4)).astype("float32")
+        y = rng.random((8, 1)).astype("float32")
+        history = model.fit(x, y, epochs=2, verbose=0)
+        assert len(history.history["loss"]) == 2
+        assert model.predict(x, verbose=0).shape == (8, 1)
+
+    def test_dtype_follows_compute_dtype(self):
+        centered = _centered_class(layers.Layer, True)(dtype="mixed_bfloat16")
+        outputs = centered(torchkeras.Input((4,)))
+        assert outputs.dtype == "bfloat16"
+
+    def test_symbolic_call_builds_layer(self):
+        class Weighted(layers.Layer):
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1],))
+
+            def call(self, inputs):
+                return inputs * self.w.sum().item()
+
+            def compute_output_shape(self, input_shape):
+                return input_shape
+
+        layer = Weighted()
+        outputs = layer(torchkeras.Input((3,)))
+        assert layer.built is True
+        assert outputs.shape == (None, 3)
+        assert layer.get_build_config() == {"input_shape": (None, 3)}
+
+    def test_list_of_output_shapes(self):
+        class Split(layers.Layer):
+            def call(self, inputs):
+                cut = int(inputs.shape[-1] // 2 + 0 * inputs.sum().item())
+                return [inputs[:, :cut], inputs[:, cut:]]
+
+            def compute_output_shape(self, input_shape):
+                half = input_shape[-1] // 2
+                return [(input_shape[0], half), (input_shape[0], half)]
+
+        first, second = Split()(torchkeras.Input((6,)))
+        assert first.shape == (None, 3)
+        assert second.shape == (None, 3)
+
+    def test_without_compute_output_shape_raises(self):
+        layer = _centered_class(layers.Layer, False)(name="centered_raw")
+        with pytest.raises(
+            ValueError,
+            match=r"Layer 'centered_raw' \(Centered\) cannot be applied to "
+            r"inputs of shape \(None, 4\): its `call` needs tensor values.*"
+            r"define `Centered.compute_output_shape\(input_shape\)`",
+        ):
+            _sequential(torchkeras, layer)
+
+    def test_invalid_output_shape_raises(self):
+        class Odd(layers.Layer):
+            def call(self, inputs):
+                return inputs
+
+            def compute_output_shape(self, input_shape):
+                return "same"
+
+        with pytest.raises(TypeError, match=r"`Odd.compute_output_shape` of layer .* must return a shape"):
+            Odd()(torchkeras.Input((3,)))

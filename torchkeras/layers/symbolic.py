@@ -5,6 +5,12 @@ Output shapes and dtypes come from running the layer on fake tensors
 no `compute_output_shape`. The layer runs twice with different sizes in
 place of each unknown (None) dimension, and a dimension that changes
 between the runs is unknown in the output too.
+
+A layer class defined outside torchkeras that overrides
+`compute_output_shape` is not run: its own method gives the output shapes,
+and the layer's compute dtype the dtype, as in Keras. This is how a layer
+whose `call` needs real values (`.item()`, data-dependent shapes) joins a
+model. Built-in layers are still run on fake tensors.
 """
 
 from __future__ import annotations
@@ -61,19 +67,116 @@ def symbolic_call(layer, args: tuple, kwargs: dict):
             raise ValueError(message)
     if _has_unbuilt_sublayers(layer):
         _build_sublayers(layer, args, kwargs)
-    try:
-        outputs = _infer_outputs(layer, args, kwargs)
-    except (ValueError, TypeError, RuntimeError, IndexError) as error:
-        shapes = [t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
-        shown = shapes[0] if len(shapes) == 1 else shapes
-        raise ValueError(
-            f"Layer {layer.name!r} ({type(layer).__name__}) cannot be "
-            f"applied to inputs of shape {shown}. Torch reported, with "
-            f"sizes {_PROBE_SIZES[0]} or {_PROBE_SIZES[1]} standing for "
-            f"unknown (None) dimensions: {error}"
-        ) from None
+    if _defines_own_output_shape(type(layer)):
+        outputs = _outputs_from_compute_output_shape(layer, args)
+    else:
+        outputs = _traced_outputs(layer, args, kwargs)
     Node(layer, args, kwargs, outputs)
     return outputs
+
+
+def _defines_own_output_shape(cls: type) -> bool:
+    """Return whether symbolic calls of `cls` use its `compute_output_shape`.
+
+    True when the nearest class defining `compute_output_shape` is not
+    part of torchkeras. Built-in layers are run on fake tensors instead,
+    which also gives their output dtypes.
+    """
+    for klass in cls.__mro__:
+        if "compute_output_shape" in klass.__dict__:
+            return not klass.__module__.startswith("torchkeras.")
+    return False
+
+
+def _traced_outputs(layer, args: tuple, kwargs: dict):
+    """Return symbolic outputs by running `call` on fake tensors.
+
+    Raises:
+        ValueError: if `call` fails on fake tensors, naming the layer and
+            the input shapes.
+    """
+    from torch._subclasses.fake_tensor import DataDependentOutputException
+    from torch._subclasses.fake_tensor import DynamicOutputShapeException
+
+    # NOTE: Keras 3.15 (torch backend) retries a failed trace on real
+    # tensors filled with a constant. This raises instead, because a shape
+    # that depends on the data would be read from placeholder values.
+    try:
+        return _infer_outputs(layer, args, kwargs)
+    except (ValueError, TypeError, RuntimeError, IndexError) as error:
+        shapes = [
+            t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)
+        ]
+        shown = shapes[0] if len(shapes) == 1 else shapes
+        class_name = type(layer).__name__
+        if isinstance(
+            error, (DataDependentOutputException, DynamicOutputShapeException)
+        ):
+            reason = (
+                f"its `call` needs tensor values ({error}), for example "
+                "through `.item()`, `bool(tensor)` or a shape that depends "
+                "on the data, and symbolic tensors have no values"
+            )
+        else:
+            reason = (
+                f"torch raised, with sizes {_PROBE_SIZES[0]} or "
+                f"{_PROBE_SIZES[1]} standing for unknown (None) dimensions: "
+                f"{error}"
+            )
+        message = (
+            f"Layer {layer.name!r} ({class_name}) cannot be applied to "
+            f"inputs of shape {shown}: {reason}."
+        )
+        if not type(layer).__module__.startswith("torchkeras."):
+            message += (
+                f" If `call` is correct, define "
+                f"`{class_name}.compute_output_shape(input_shape)`; "
+                "symbolic calls then use it instead of running `call`."
+            )
+        raise ValueError(message) from None
+
+
+def _outputs_from_compute_output_shape(layer, args: tuple):
+    """Return symbolic outputs from the layer's own `compute_output_shape`.
+
+    The first argument's shape is passed, then the shapes of any further
+    positional arguments that are symbolic tensors (or nests of them).
+    """
+    shapes = [_keras_shape(args[0])] if args else []
+    shapes += [
+        _keras_shape(value)
+        for value in args[1:]
+        if any(isinstance(v, KerasTensor) for v in flatten(value))
+    ]
+    output_shape = layer.compute_output_shape(*shapes)
+    try:
+        return _keras_tensors_for(output_shape, layer.compute_dtype)
+    except TypeError:
+        raise TypeError(
+            f"`{type(layer).__name__}.compute_output_shape` of layer "
+            f"{layer.name!r} must return a shape (a tuple of ints and None) "
+            "or a list, tuple or dict of shapes. "
+            f"Received: {output_shape!r}"
+        ) from None
+
+
+def _keras_tensors_for(output_shape, dtype: str):
+    """Return a KerasTensor per shape in `output_shape` (a shape or a nest).
+
+    Raises:
+        TypeError: if an entry is neither a shape nor a nest of shapes.
+    """
+    if isinstance(output_shape, dict):
+        return {k: _keras_tensors_for(v, dtype) for k, v in output_shape.items()}
+    if isinstance(output_shape, (tuple, list, torch.Size)) and all(
+        d is None or isinstance(d, int) for d in output_shape
+    ):
+        return KerasTensor(tuple(output_shape), dtype=dtype)
+    if isinstance(output_shape, (tuple, list)):
+        return type(output_shape)(
+            _keras_tensors_for(shape, dtype) for shape in output_shape
+        )
+    raise TypeError(f"Not a shape: {output_shape!r}")
 
 
 def _has_unbuilt_sublayers(layer) -> bool:
