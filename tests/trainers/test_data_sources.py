@@ -215,3 +215,39 @@ def test_evaluate_generator_runs_outside_inference_mode():
     from_arrays = model.evaluate(X, Y, batch_size=8, verbose=0)
     assert seen == [False] * 6
     np.testing.assert_allclose(from_generator, from_arrays, rtol=1e-6)
+
+
+def _evaluate_models():
+    torchkeras.utils.set_random_seed(0)
+    plain = _model()
+    penalized = torchkeras.Sequential([
+        torchkeras.Input((4,)),
+        layers.Dense(5, activation="relu", activity_regularizer="l2"),
+        layers.Dense(3, activation="softmax"),
+    ])
+    penalized.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    masked = torchkeras.Sequential([
+        torchkeras.Input((4,), dtype="int64"),
+        layers.Embedding(6, 3, mask_zero=True),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    masked.compile(optimizer="adam", loss="binary_crossentropy", metrics=["auc"])
+    return {"plain": plain, "penalized": penalized, "masked": masked}
+
+
+@pytest.mark.parametrize("name", ["plain", "penalized", "masked"])
+def test_evaluate_short_step_matches_generic(monkeypatch, name):
+    model = _evaluate_models()[name]
+    if name == "masked":
+        x = np.random.default_rng(2).integers(0, 6, (48, 4))
+        y = np.random.default_rng(3).integers(0, 2, (48, 4, 1)).astype("float32")
+    else:
+        x, y = X, Y
+    short = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    monkeypatch.setattr(type(model), "_short_test_step", lambda self: None)
+    generic = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    assert short.keys() == generic.keys()
+    for key in short:
+        assert short[key] == pytest.approx(generic[key], rel=1e-6)

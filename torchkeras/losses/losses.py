@@ -512,7 +512,7 @@ def _clipped_binary_crossentropy(
     the kernel does not compute. After clipping, both logs are finite.
     """
     if (
-        prob.device.type == "cpu"
+        prob.is_cpu
         and prob.dtype in (torch.float32, torch.float64)
         and not y_true.requires_grad
         and not torch.compiler.is_compiling()
