@@ -357,7 +357,7 @@ def _batch_mean(values: torch.Tensor) -> torch.Tensor:
     """
     if (
         values.dim() != 1
-        or values.device.type != "cpu"
+        or not values.is_cpu
         or values.dtype != torch.float32
         or torch.compiler.is_compiling()
     ):
