@@ -350,7 +350,7 @@ _MEAN_WEIGHTS: dict[tuple[int, torch.dtype], torch.Tensor] = {}
 def _batch_mean(values: torch.Tensor) -> torch.Tensor:
     """Return the mean of per-sample losses, as `values.mean()` does.
 
-    On the CPU, `mean` of a small float32 vector costs two to three times
+    On the CPU, `mean` of a small float32 vector costs about three times
     a dot product, so a 1-D vector is reduced as its dot product with a
     cached vector of `1 / n`. The result differs from `mean` by rounding
     only (about 1e-7 relative).

@@ -502,10 +502,7 @@ class Trainer:
         Losses from `add_loss` are kept in a registry that each top-level
         call resets.
         """
-        if self._train_variables is not None:
-            regularized = self._regularized_variables
-        else:
-            regularized = self._evaluation_regularized_variables
+        regularized = self._step_regularized_variables()
         if regularized is None:
             return self.losses
         if not regularized and not _layer_module._LAYERS_WITH_LOSSES:
@@ -514,6 +511,15 @@ class Trainer:
         for layer in list(_layer_module._LAYERS_WITH_LOSSES):
             extra.extend(layer._losses)
         return extra
+
+    def _step_regularized_variables(self) -> list | None:
+        """Return the penalized weights found for this `fit` or `evaluate`.
+
+        None outside both, where `self.losses` must walk every module.
+        """
+        if self._train_variables is not None:
+            return self._regularized_variables
+        return self._evaluation_regularized_variables
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Any]:
         """Update the compiled metrics and return all metric results."""
@@ -727,10 +733,7 @@ class Trainer:
         """
         compile_loss = self._compile_loss
         metrics = self._compile_metrics
-        if self._train_variables is not None:
-            regularized = self._regularized_variables
-        else:
-            regularized = self._evaluation_regularized_variables
+        regularized = self._step_regularized_variables()
         if (
             _is_overridden(self, "compute_loss")
             or self._compiled_steps is not None
