@@ -1,4 +1,4 @@
-"""The constructor, config and argument docs shared by Adamax, Lamb and Nadam."""
+"""The constructor, config and argument docs shared by Adam, Adamax, Lamb and Nadam."""
 
 from __future__ import annotations
 

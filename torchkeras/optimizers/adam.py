@@ -7,10 +7,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from torchkeras.optimizers._checks import check_float_in_range
+from torchkeras.optimizers._adam_family import AdamFamilyOptimizer
 from torchkeras.optimizers.optimizer import BASE_ARGUMENTS_DOC
 from torchkeras.optimizers.optimizer import LearningRate
-from torchkeras.optimizers.optimizer import Optimizer
 
 
 # A step count at which `beta**step` underflows to 0.0 for every float64
@@ -20,7 +19,7 @@ _FUSED_DEVICE_TYPES = ("cpu", "cuda")
 _FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
-class Adam(Optimizer):
+class Adam(AdamFamilyOptimizer):
     """Adam: per-weight step sizes from running moments of the gradient.
 
     Each step `t` (counting from 1) updates the first moment `m`, the
@@ -83,11 +82,11 @@ class Adam(Optimizer):
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        check_float_in_range("beta_1", beta_1, 0.0, 1.0, maximum_included=False)
-        check_float_in_range("beta_2", beta_2, 0.0, 1.0, maximum_included=False)
-        check_float_in_range("epsilon", epsilon, 0.0)
         super().__init__(
             learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
             weight_decay=weight_decay,
             clipnorm=clipnorm,
             clipvalue=clipvalue,
@@ -100,9 +99,6 @@ class Adam(Optimizer):
             name=name,
             **kwargs,
         )
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
         self.amsgrad = amsgrad
 
     def _build_slots(self, variables: list[torch.Tensor]) -> None:
@@ -198,14 +194,7 @@ class Adam(Optimizer):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update(
-            {
-                "beta_1": self.beta_1,
-                "beta_2": self.beta_2,
-                "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad,
-            }
-        )
+        config["amsgrad"] = self.amsgrad
         return config
 
 
