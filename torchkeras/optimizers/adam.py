@@ -11,7 +11,6 @@ from torchkeras.optimizers._adam_family import AdamFamilyOptimizer
 from torchkeras.optimizers.optimizer import BASE_ARGUMENTS_DOC
 from torchkeras.optimizers.optimizer import LearningRate
 
-
 # A step count at which `beta**step` underflows to 0.0 for every float64
 # beta below 1: even the largest, 1 - 2**-53, gives about exp(-1.1e14).
 _SATURATED_STEP = 1e30
