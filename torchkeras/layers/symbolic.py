@@ -15,6 +15,7 @@ model. Built-in layers are still run on fake tensors.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -188,6 +189,25 @@ def _has_unbuilt_sublayers(layer) -> bool:
     )
 
 
+@contextlib.contextmanager
+def keeping_layer_states(layer):
+    """Restore the states of `layer`'s stateful sublayers after the block.
+
+    A call on zeros made only to build weights must not become the first
+    state of a stateful RNN.
+    """
+    saved = [
+        (module, module.states)
+        for module in layer.modules()
+        if getattr(module, "stateful", False) and hasattr(module, "states")
+    ]
+    try:
+        yield
+    finally:
+        for module, states in saved:
+            module.states = states
+
+
 def _build_sublayers(layer, args: tuple, kwargs: dict) -> None:
     """Build unbuilt sublayers by calling `layer` once on real zeros.
 
@@ -206,7 +226,7 @@ def _build_sublayers(layer, args: tuple, kwargs: dict) -> None:
     concrete = _concretize((args, run_kwargs), _PROBE_SIZES[0])
     losses_before = len(layer._losses)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), keeping_layer_states(layer):
             layer(*concrete[0], **concrete[1])
     except (ValueError, TypeError, RuntimeError, IndexError) as error:
         shapes = [

@@ -9,6 +9,7 @@ import torch
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.layer import _example_inputs
+from torchkeras.layers.symbolic import keeping_layer_states
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils import summary_utils
 
@@ -152,7 +153,7 @@ class Model(Trainer, Layer):
         # `build`.
         self.built = True
         try:
-            with torch.no_grad():
+            with torch.no_grad(), keeping_layer_states(self):
                 self(*args, **kwargs, training=False)
         except Exception as error:  # noqa: BLE001 - any failure is reported
             self.built = False

@@ -119,3 +119,26 @@ def test_stateful_layer_alone_needs_no_input():
     first = layer(torch.from_numpy(_inputs(0)))
     assert first.shape == (4, 3)
     assert layer.states[0].shape == (4, 3)
+
+
+class _Encoder(torchkeras.layers.Layer):
+    """A layer without `build` whose LSTM is built by its first call."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.lstm = torchkeras.layers.LSTM(3, stateful=True)
+
+    def call(self, inputs):
+        return self.lstm(inputs)
+
+
+def test_build_call_on_zeros_keeps_no_state():
+    # The sublayers are built by one call on zeros, whose final states
+    # must not become the first call's initial states.
+    encoder = _Encoder()
+    model = torchkeras.Sequential([torchkeras.Input(batch_shape=BATCH_SHAPE), encoder])
+    assert encoder.lstm.states is None
+    x = torch.from_numpy(_inputs(0))
+    first = model(x)
+    encoder.lstm.reset_states()
+    torch.testing.assert_close(model(x), first)
