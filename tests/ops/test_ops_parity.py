@@ -29,6 +29,9 @@ BOOLS = RNG.integers(0, 2, size=(3, 4)).astype(bool)
 RANGE_6 = np.arange(6, dtype=np.int32)
 HALVES = np.array([0.5, 1.5, 2.5, -0.5, -2.5], dtype=np.float32)
 NAN = np.array([1.0, np.nan, np.inf], dtype=np.float32)
+UNIT = RNG.uniform(-0.95, 0.95, size=(3, 4)).astype(np.float32)
+ABOVE_ONE = RNG.uniform(1.05, 3.0, size=(3, 4)).astype(np.float32)
+SIGNED_ZEROS = np.array([-0.0, 0.0, -1.5, 2.0], dtype=np.float32)
 
 
 def case(name, *args, id=None, **kwargs):
@@ -321,6 +324,76 @@ ACTIVATIONS = [
     case("threshold", FLOATS, 0.1, -1.0),
 ]
 
+# Trigonometric, hyperbolic and two-operand float ops, where integer inputs
+# give float results.
+TRIGONOMETRIC = [
+    case("arcsin", UNIT),
+    case("arcsin", np.array([0, 1], np.int32), id="int"),
+    case("arccos", UNIT),
+    case("arctan", FLOATS),
+    case("arctan", INTS, id="int"),
+    case("arcsinh", FLOATS),
+    case("arccosh", ABOVE_ONE),
+    case("arctanh", UNIT),
+    case("sinh", FLOATS),
+    case("cosh", FLOATS),
+    case("cosh", INTS, id="int"),
+    case("tan", FLOATS),
+    case("deg2rad", FLOATS * 90),
+    case("deg2rad", INTS, id="int"),
+    case("rad2deg", FLOATS),
+    case("arctan2", FLOATS, POSITIVE - 1),
+    case("arctan2", INTS, INTS.T.T, id="int"),
+    case("arctan2", FLOATS, 2, id="int_scalar"),
+    case("hypot", FLOATS, POSITIVE),
+    case("hypot", INTS, 3, id="int"),
+    case("logaddexp", FLOATS, POSITIVE),
+    case("logaddexp", INTS, INTS.T.T, id="int"),
+    case("logaddexp", FLOATS, 2.0, id="float_scalar"),
+]
+
+MORE_ELEMENTWISE = [
+    case("trunc", FLOATS * 3),
+    case("trunc", INTS, id="int"),
+    case("trunc", BOOLS, id="bool"),
+    case("exp2", FLOATS),
+    case("exp2", INTS, id="int"),
+    case("cbrt", FLOATS * 8),
+    case("cbrt", INTS, id="int"),
+    case("signbit", SIGNED_ZEROS),
+    case("signbit", INTS, id="int"),
+    case("erfc", FLOATS * 2),
+    case("erfc", INTS, id="int"),
+]
+
+MORE_REDUCTIONS = [
+    case("amax", FLOATS),
+    case("amax", FLOATS, axis=1, id="axis"),
+    case("amax", FLOATS_3D, axis=(0, 2), keepdims=True, id="tuple"),
+    case("amax", INTS, axis=0, id="int"),
+    case("amin", FLOATS),
+    case("amin", FLOATS_3D, axis=-1, keepdims=True, id="keepdims"),
+    case("count_nonzero", INTS),
+    case("count_nonzero", INTS, axis=1, id="axis"),
+    case("count_nonzero", FLOATS_3D, axis=(1, 2), id="tuple"),
+    case("count_nonzero", BOOLS, axis=0, id="bool"),
+]
+
+MORE_SHAPES = [
+    case("roll", FLOATS, 1),
+    case("roll", FLOATS, -2, axis=1, id="axis"),
+    case("roll", FLOATS_3D, (1, 2), axis=(0, 2), id="tuple"),
+    case("swapaxes", FLOATS_3D, 0, 2),
+    case("swapaxes", FLOATS, -1, 0, id="negative"),
+    case("moveaxis", FLOATS_3D, 0, -1),
+    case("moveaxis", FLOATS_3D, (0, 1), (2, 0), id="tuple"),
+    case("diagonal", FLOATS),
+    case("diagonal", FLOATS, 1, id="offset"),
+    case("diagonal", FLOATS_3D, -1, 1, 2, id="axes"),
+    case("ravel", FLOATS_3D),
+    case("ravel", INTS, id="int"),
+]
+
 ALL_CASES = (
     CORE
     + SHAPES
@@ -329,6 +402,10 @@ ALL_CASES = (
     + REDUCTIONS
     + CREATION
     + ACTIVATIONS
+    + TRIGONOMETRIC
+    + MORE_ELEMENTWISE
+    + MORE_REDUCTIONS
+    + MORE_SHAPES
 )
 
 
@@ -474,3 +551,14 @@ def test_convert_to_numpy_detaches_grad():
     weight = torch.ones(3, requires_grad=True)
     result = ops.convert_to_numpy(weight * 2)
     np.testing.assert_array_equal(result, [2.0, 2.0, 2.0])
+
+
+def test_count_nonzero_keeps_numpy_axis_order():
+    # Keras 3.15.1 on torch reverses these axes, so numpy is the reference.
+    values = RNG.integers(0, 2, size=(2, 3, 4)).astype(np.int32)
+
+    result = ops.count_nonzero(values, axis=0)
+
+    assert tuple(result.shape) == (3, 4)
+    assert result.dtype == torch.int32
+    np.testing.assert_array_equal(result, np.count_nonzero(values, axis=0))

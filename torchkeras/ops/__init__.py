@@ -23,6 +23,7 @@ from torchkeras.ops.core import shape
 from torchkeras.ops.core import stop_gradient
 from torchkeras.ops.linalg import norm
 from torchkeras.ops.math import erf
+from torchkeras.ops.math import erfc
 from torchkeras.ops.math import erfinv
 from torchkeras.ops.math import logsumexp
 from torchkeras.ops.math import rsqrt
@@ -62,23 +63,38 @@ from torchkeras.ops.numpy import abs
 from torchkeras.ops.numpy import absolute
 from torchkeras.ops.numpy import add
 from torchkeras.ops.numpy import all
+from torchkeras.ops.numpy import amax
+from torchkeras.ops.numpy import amin
 from torchkeras.ops.numpy import any
 from torchkeras.ops.numpy import arange
+from torchkeras.ops.numpy import arccos
+from torchkeras.ops.numpy import arccosh
+from torchkeras.ops.numpy import arcsin
+from torchkeras.ops.numpy import arcsinh
+from torchkeras.ops.numpy import arctan
+from torchkeras.ops.numpy import arctan2
+from torchkeras.ops.numpy import arctanh
 from torchkeras.ops.numpy import argmax
 from torchkeras.ops.numpy import argmin
 from torchkeras.ops.numpy import argsort
 from torchkeras.ops.numpy import broadcast_to
+from torchkeras.ops.numpy import cbrt
 from torchkeras.ops.numpy import ceil
 from torchkeras.ops.numpy import clip
 from torchkeras.ops.numpy import concatenate
 from torchkeras.ops.numpy import cos
+from torchkeras.ops.numpy import cosh
+from torchkeras.ops.numpy import count_nonzero
 from torchkeras.ops.numpy import cumprod
 from torchkeras.ops.numpy import cumsum
+from torchkeras.ops.numpy import deg2rad
+from torchkeras.ops.numpy import diagonal
 from torchkeras.ops.numpy import divide
 from torchkeras.ops.numpy import dot
 from torchkeras.ops.numpy import einsum
 from torchkeras.ops.numpy import equal
 from torchkeras.ops.numpy import exp
+from torchkeras.ops.numpy import exp2
 from torchkeras.ops.numpy import expand_dims
 from torchkeras.ops.numpy import expm1
 from torchkeras.ops.numpy import eye
@@ -89,6 +105,7 @@ from torchkeras.ops.numpy import full
 from torchkeras.ops.numpy import full_like
 from torchkeras.ops.numpy import greater
 from torchkeras.ops.numpy import greater_equal
+from torchkeras.ops.numpy import hypot
 from torchkeras.ops.numpy import isfinite
 from torchkeras.ops.numpy import isinf
 from torchkeras.ops.numpy import isnan
@@ -99,6 +116,7 @@ from torchkeras.ops.numpy import log
 from torchkeras.ops.numpy import log1p
 from torchkeras.ops.numpy import log2
 from torchkeras.ops.numpy import log10
+from torchkeras.ops.numpy import logaddexp
 from torchkeras.ops.numpy import logical_and
 from torchkeras.ops.numpy import logical_not
 from torchkeras.ops.numpy import logical_or
@@ -110,6 +128,7 @@ from torchkeras.ops.numpy import mean
 from torchkeras.ops.numpy import min
 from torchkeras.ops.numpy import minimum
 from torchkeras.ops.numpy import mod
+from torchkeras.ops.numpy import moveaxis
 from torchkeras.ops.numpy import multiply
 from torchkeras.ops.numpy import negative
 from torchkeras.ops.numpy import not_equal
@@ -117,12 +136,17 @@ from torchkeras.ops.numpy import ones
 from torchkeras.ops.numpy import ones_like
 from torchkeras.ops.numpy import power
 from torchkeras.ops.numpy import prod
+from torchkeras.ops.numpy import rad2deg
+from torchkeras.ops.numpy import ravel
 from torchkeras.ops.numpy import reciprocal
 from torchkeras.ops.numpy import repeat
 from torchkeras.ops.numpy import reshape
+from torchkeras.ops.numpy import roll
 from torchkeras.ops.numpy import round
 from torchkeras.ops.numpy import sign
+from torchkeras.ops.numpy import signbit
 from torchkeras.ops.numpy import sin
+from torchkeras.ops.numpy import sinh
 from torchkeras.ops.numpy import sort
 from torchkeras.ops.numpy import split
 from torchkeras.ops.numpy import sqrt
@@ -132,14 +156,17 @@ from torchkeras.ops.numpy import stack
 from torchkeras.ops.numpy import std
 from torchkeras.ops.numpy import subtract
 from torchkeras.ops.numpy import sum
+from torchkeras.ops.numpy import swapaxes
 from torchkeras.ops.numpy import take
 from torchkeras.ops.numpy import take_along_axis
+from torchkeras.ops.numpy import tan
 from torchkeras.ops.numpy import tanh
 from torchkeras.ops.numpy import tile
 from torchkeras.ops.numpy import transpose
 from torchkeras.ops.numpy import tril
 from torchkeras.ops.numpy import triu
 from torchkeras.ops.numpy import true_divide
+from torchkeras.ops.numpy import trunc
 from torchkeras.ops.numpy import var
 from torchkeras.ops.numpy import where
 from torchkeras.ops.numpy import zeros
@@ -150,13 +177,23 @@ __all__ = [
     "absolute",
     "add",
     "all",
+    "amax",
+    "amin",
     "any",
     "arange",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
     "argmax",
     "argmin",
     "argsort",
     "broadcast_to",
     "cast",
+    "cbrt",
     "ceil",
     "celu",
     "clip",
@@ -165,8 +202,12 @@ __all__ = [
     "convert_to_tensor",
     "core",
     "cos",
+    "cosh",
+    "count_nonzero",
     "cumprod",
     "cumsum",
+    "deg2rad",
+    "diagonal",
     "divide",
     "dot",
     "dtype",
@@ -174,8 +215,10 @@ __all__ = [
     "elu",
     "equal",
     "erf",
+    "erfc",
     "erfinv",
     "exp",
+    "exp2",
     "expand_dims",
     "expm1",
     "eye",
@@ -193,6 +236,7 @@ __all__ = [
     "hard_silu",
     "hard_swish",
     "hard_tanh",
+    "hypot",
     "is_tensor",
     "isfinite",
     "isinf",
@@ -208,6 +252,7 @@ __all__ = [
     "log10",
     "log_sigmoid",
     "log_softmax",
+    "logaddexp",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -222,6 +267,7 @@ __all__ = [
     "minimum",
     "mod",
     "moments",
+    "moveaxis",
     "multiply",
     "negative",
     "nn",
@@ -234,19 +280,24 @@ __all__ = [
     "ones_like",
     "power",
     "prod",
+    "rad2deg",
+    "ravel",
     "reciprocal",
     "relu",
     "relu6",
     "repeat",
     "reshape",
+    "roll",
     "round",
     "rsqrt",
     "selu",
     "shape",
     "sigmoid",
     "sign",
+    "signbit",
     "silu",
     "sin",
+    "sinh",
     "soft_shrink",
     "softmax",
     "softplus",
@@ -265,9 +316,11 @@ __all__ = [
     "stop_gradient",
     "subtract",
     "sum",
+    "swapaxes",
     "swish",
     "take",
     "take_along_axis",
+    "tan",
     "tanh",
     "tanh_shrink",
     "threshold",
@@ -277,6 +330,7 @@ __all__ = [
     "tril",
     "triu",
     "true_divide",
+    "trunc",
     "var",
     "where",
     "zeros",

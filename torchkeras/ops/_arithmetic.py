@@ -211,3 +211,15 @@ def einsum(subscripts: str, *operands: Any, **kwargs: Any) -> torch.Tensor:
         compute_dtype = _dtypes.to_torch_dtype(config.floatx())
     tensors = [t.to(compute_dtype) for t in tensors]
     return torch.einsum(subscripts, *tensors).to(result_dtype)
+
+
+def logaddexp(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `log(exp(x1) + exp(x2))`, computed without overflow.
+
+    Two integer or bool operands give `floatx()`.
+    """
+    x1, x2 = convert_all(x1, x2)
+    dtype = torch.promote_types(x1.dtype, x2.dtype)
+    if not (dtype.is_floating_point or dtype.is_complex):
+        dtype = _dtypes.to_torch_dtype(config.floatx())
+    return torch.logaddexp(x1.to(dtype), x2.to(dtype))

@@ -279,3 +279,68 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> torch.Tensor:
         return torch.stack(torch.where(condition), dim=0)
     condition, x1, x2 = convert_all(condition, x1, x2)
     return torch.where(condition.bool(), x1, x2)
+
+
+def roll(
+    x: Any,
+    shift: int | Sequence[int],
+    axis: int | Sequence[int] | None = None,
+) -> torch.Tensor:
+    """Shift elements along `axis`, wrapping those pushed past the end.
+
+    With `axis=None` the input is rolled as if flattened, then reshaped
+    back. A sequence of shifts pairs with a sequence of axes.
+    """
+    x = convert_to_tensor(x)
+    shift = _as_int_or_tuple(shift)
+    if axis is None:
+        return torch.roll(x, shift)
+    return torch.roll(x, shift, dims=_as_int_or_tuple(axis))
+
+
+def _as_int_or_tuple(value: Any) -> int | tuple[int, ...]:
+    """Return an int, or a tuple of ints for a list (as a JSON config holds)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(int(item) for item in value)
+    return int(value)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> torch.Tensor:
+    """Exchange two axes of `x`."""
+    x = convert_to_tensor(x)
+    return torch.swapaxes(x, axis1, axis2)
+
+
+def moveaxis(
+    x: Any,
+    source: int | Sequence[int],
+    destination: int | Sequence[int],
+) -> torch.Tensor:
+    """Move the axes `source` to the positions `destination`.
+
+    The other axes keep their relative order.
+    """
+    x = convert_to_tensor(x)
+    source = _as_int_or_tuple(source)
+    destination = _as_int_or_tuple(destination)
+    return torch.moveaxis(x, source, destination)
+
+
+def diagonal(
+    x: Any,
+    offset: int = 0,
+    axis1: int = 0,
+    axis2: int = 1,
+) -> torch.Tensor:
+    """Return the diagonal of the 2D slices over `axis1` and `axis2`.
+
+    Those two axes are removed and the diagonal becomes the last axis. A
+    positive `offset` takes a diagonal above the main one.
+    """
+    x = convert_to_tensor(x)
+    return torch.diagonal(x, offset=offset, dim1=axis1, dim2=axis2)
+
+
+def ravel(x: Any) -> torch.Tensor:
+    """Return `x` flattened to one axis, in row-major order."""
+    return torch.ravel(convert_to_tensor(x))

@@ -274,3 +274,26 @@ def cumsum(x: Any, axis: int | None = None, dtype: Any = None):
 def cumprod(x: Any, axis: int | None = None, dtype: Any = None):
     """Return the running product along `axis` (None: flattened input)."""
     return _scan(torch.cumprod, x, axis, dtype)
+
+
+def amax(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    """Return the maximum over `axis`, as `max` without `initial`."""
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    """Return the minimum over `axis`, as `min` without `initial`."""
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def count_nonzero(x: Any, axis: Any = None) -> torch.Tensor:
+    """Return the int32 count of non-zero elements over `axis`.
+
+    NOTE: Keras 3.15.1 on torch transposes the result (`Tensor.T`), which
+    reverses the axes of a result of rank 2 or more. This op keeps numpy's
+    axis order, so the two agree only on results of rank 0 or 1.
+    """
+    x, axes = _prepare(x, axis)
+    if axes == ():
+        return (x != 0).to(torch.int32)
+    return torch.count_nonzero(x, dim=axes).to(torch.int32)

@@ -206,3 +206,29 @@ def logical_xor(x1: Any, x2: Any) -> torch.Tensor:
 def logical_not(x: Any) -> torch.Tensor:
     """Return the element-wise truth of `not x`."""
     return torch.logical_not(convert_to_tensor(x))
+
+
+def trunc(x: Any) -> torch.Tensor:
+    """Round toward zero. Integer and bool inputs are returned unchanged."""
+    x = convert_to_tensor(x)
+    if not x.dtype.is_floating_point:
+        return x
+    return torch.trunc(x)
+
+
+def exp2(x: Any) -> torch.Tensor:
+    """Return `2 ** x`."""
+    return torch.exp2(to_float(x))
+
+
+def cbrt(x: Any) -> torch.Tensor:
+    """Return the real cube root, negative for negative inputs."""
+    x = to_float(x)
+    # torch has no cbrt, and a fractional power of a negative base is NaN,
+    # so the root is taken of |x| and the sign restored.
+    return torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)
+
+
+def signbit(x: Any) -> torch.Tensor:
+    """Return a bool tensor, true where the sign bit is set (also for -0.0)."""
+    return torch.signbit(convert_to_tensor(x))

@@ -1,4 +1,4 @@
-"""Math ops of `keras.ops.math`: `logsumexp`, `erf`, `top_k`, `rsqrt`."""
+"""Math ops of `keras.ops.math`: `logsumexp`, the error functions, `top_k`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from torchkeras.ops.core import convert_to_tensor
 
 __all__ = [
     "erf",
+    "erfc",
     "erfinv",
     "logsumexp",
     "rsqrt",
@@ -32,6 +33,14 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False):
 def erf(x: Any) -> torch.Tensor:
     """Return the Gauss error function."""
     return torch.erf(to_float(x))
+
+
+def erfc(x: Any) -> torch.Tensor:
+    """Return the complementary error function `1 - erf(x)`.
+
+    It stays accurate for large `x`, where `1 - erf(x)` rounds to 0.
+    """
+    return torch.erfc(to_float(x))
 
 
 def erfinv(x: Any) -> torch.Tensor:

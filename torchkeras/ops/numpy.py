@@ -10,6 +10,7 @@ from torchkeras.ops._arithmetic import divide
 from torchkeras.ops._arithmetic import dot
 from torchkeras.ops._arithmetic import einsum
 from torchkeras.ops._arithmetic import floor_divide
+from torchkeras.ops._arithmetic import logaddexp
 from torchkeras.ops._arithmetic import matmul
 from torchkeras.ops._arithmetic import maximum
 from torchkeras.ops._arithmetic import minimum
@@ -33,23 +34,31 @@ from torchkeras.ops._creation import zeros_like
 from torchkeras.ops._manipulation import argsort
 from torchkeras.ops._manipulation import broadcast_to
 from torchkeras.ops._manipulation import concatenate
+from torchkeras.ops._manipulation import diagonal
 from torchkeras.ops._manipulation import expand_dims
 from torchkeras.ops._manipulation import flip
+from torchkeras.ops._manipulation import moveaxis
+from torchkeras.ops._manipulation import ravel
 from torchkeras.ops._manipulation import repeat
 from torchkeras.ops._manipulation import reshape
+from torchkeras.ops._manipulation import roll
 from torchkeras.ops._manipulation import sort
 from torchkeras.ops._manipulation import split
 from torchkeras.ops._manipulation import squeeze
 from torchkeras.ops._manipulation import stack
+from torchkeras.ops._manipulation import swapaxes
 from torchkeras.ops._manipulation import take
 from torchkeras.ops._manipulation import take_along_axis
 from torchkeras.ops._manipulation import tile
 from torchkeras.ops._manipulation import transpose
 from torchkeras.ops._manipulation import where
 from torchkeras.ops._reductions import all
+from torchkeras.ops._reductions import amax
+from torchkeras.ops._reductions import amin
 from torchkeras.ops._reductions import any
 from torchkeras.ops._reductions import argmax
 from torchkeras.ops._reductions import argmin
+from torchkeras.ops._reductions import count_nonzero
 from torchkeras.ops._reductions import cumprod
 from torchkeras.ops._reductions import cumsum
 from torchkeras.ops._reductions import max
@@ -59,12 +68,27 @@ from torchkeras.ops._reductions import prod
 from torchkeras.ops._reductions import std
 from torchkeras.ops._reductions import sum
 from torchkeras.ops._reductions import var
+from torchkeras.ops._trigonometric import arccos
+from torchkeras.ops._trigonometric import arccosh
+from torchkeras.ops._trigonometric import arcsin
+from torchkeras.ops._trigonometric import arcsinh
+from torchkeras.ops._trigonometric import arctan
+from torchkeras.ops._trigonometric import arctan2
+from torchkeras.ops._trigonometric import arctanh
+from torchkeras.ops._trigonometric import cosh
+from torchkeras.ops._trigonometric import deg2rad
+from torchkeras.ops._trigonometric import hypot
+from torchkeras.ops._trigonometric import rad2deg
+from torchkeras.ops._trigonometric import sinh
+from torchkeras.ops._trigonometric import tan
 from torchkeras.ops._unary import abs
 from torchkeras.ops._unary import absolute
+from torchkeras.ops._unary import cbrt
 from torchkeras.ops._unary import ceil
 from torchkeras.ops._unary import cos
 from torchkeras.ops._unary import equal
 from torchkeras.ops._unary import exp
+from torchkeras.ops._unary import exp2
 from torchkeras.ops._unary import expm1
 from torchkeras.ops._unary import floor
 from torchkeras.ops._unary import greater
@@ -86,33 +110,50 @@ from torchkeras.ops._unary import not_equal
 from torchkeras.ops._unary import reciprocal
 from torchkeras.ops._unary import round
 from torchkeras.ops._unary import sign
+from torchkeras.ops._unary import signbit
 from torchkeras.ops._unary import sin
 from torchkeras.ops._unary import sqrt
 from torchkeras.ops._unary import square
 from torchkeras.ops._unary import tanh
+from torchkeras.ops._unary import trunc
 
 __all__ = [
     "abs",
     "absolute",
     "add",
     "all",
+    "amax",
+    "amin",
     "any",
     "arange",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
     "argmax",
     "argmin",
     "argsort",
     "broadcast_to",
+    "cbrt",
     "ceil",
     "clip",
     "concatenate",
     "cos",
+    "cosh",
+    "count_nonzero",
     "cumprod",
     "cumsum",
+    "deg2rad",
+    "diagonal",
     "divide",
     "dot",
     "einsum",
     "equal",
     "exp",
+    "exp2",
     "expand_dims",
     "expm1",
     "eye",
@@ -123,6 +164,7 @@ __all__ = [
     "full_like",
     "greater",
     "greater_equal",
+    "hypot",
     "isfinite",
     "isinf",
     "isnan",
@@ -133,6 +175,7 @@ __all__ = [
     "log1p",
     "log2",
     "log10",
+    "logaddexp",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -144,6 +187,7 @@ __all__ = [
     "min",
     "minimum",
     "mod",
+    "moveaxis",
     "multiply",
     "negative",
     "not_equal",
@@ -151,12 +195,17 @@ __all__ = [
     "ones_like",
     "power",
     "prod",
+    "rad2deg",
+    "ravel",
     "reciprocal",
     "repeat",
     "reshape",
+    "roll",
     "round",
     "sign",
+    "signbit",
     "sin",
+    "sinh",
     "sort",
     "split",
     "sqrt",
@@ -166,14 +215,17 @@ __all__ = [
     "std",
     "subtract",
     "sum",
+    "swapaxes",
     "take",
     "take_along_axis",
+    "tan",
     "tanh",
     "tile",
     "transpose",
     "tril",
     "triu",
     "true_divide",
+    "trunc",
     "var",
     "where",
     "zeros",
