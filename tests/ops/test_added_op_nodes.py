@@ -51,6 +51,22 @@ CASES = {
         lib.ops.reshape(x, (-1, 2, 2)), 0, 1, 2
     ),
     "ravel": lambda lib, x: lib.ops.ravel(x),
+    "fmod": lambda lib, x: lib.ops.fmod(x * 3.0, lib.ops.exp(x)),
+    "heaviside": lambda lib, x: lib.ops.heaviside(
+        lib.ops.round(x), lib.ops.sigmoid(x)
+    ),
+    "outer": lambda lib, x: lib.ops.outer(x, lib.ops.sin(x)),
+    "tensordot": lambda lib, x: lib.ops.tensordot(
+        x, lib.ops.transpose(x), ([1], [0])
+    ),
+    "ptp": lambda lib, x: lib.ops.ptp(x, axis=1, keepdims=True),
+    "nansum": lambda lib, x: lib.ops.nansum(lib.ops.log(x), axis=-1),
+    "trace": lambda lib, x: lib.ops.trace(
+        lib.ops.reshape(x, (-1, 2, 2)), 1, 1, 2
+    ),
+    "fliplr": lambda lib, x: lib.ops.fliplr(x),
+    "flipud": lambda lib, x: lib.ops.flipud(x),
+    "diff": lambda lib, x: lib.ops.diff(x, 2, axis=1),
 }
 
 
@@ -64,7 +80,12 @@ def _mixed_output(lib, x):
     swapped = lib.ops.swapaxes(column, 1, 2)[:, :, 0]
     blocks = lib.ops.reshape(lib.ops.trunc(x * 4), (-1, 2, 2))
     diagonal = lib.ops.diagonal(blocks, 0, 1, 2)
-    parts = [angle, length, rolled, peak, swapped, diagonal]
+    steps = lib.ops.diff(lib.ops.fliplr(lib.ops.fmod(x, 0.7)), axis=1)
+    step = lib.ops.heaviside(x, lib.ops.sigmoid(x))
+    spread = lib.ops.ptp(step, axis=1, keepdims=True)
+    traced = lib.ops.expand_dims(lib.ops.trace(blocks, 0, 1, 2), 1)
+    parts = [angle, length, rolled, peak, swapped, diagonal, steps, spread]
+    parts.append(traced)
     return lib.ops.concatenate(parts, axis=1)
 
 

@@ -350,6 +350,8 @@ TRIGONOMETRIC = [
     case("logaddexp", FLOATS, POSITIVE),
     case("logaddexp", INTS, INTS.T.T, id="int"),
     case("logaddexp", FLOATS, 2.0, id="float_scalar"),
+    case("heaviside", np.array([-1.0, 0.0, 2.0], np.float32), 0.5),
+    case("heaviside", INTS, INTS.T.T, id="int"),
 ]
 
 MORE_ELEMENTWISE = [
@@ -364,6 +366,16 @@ MORE_ELEMENTWISE = [
     case("signbit", INTS, id="int"),
     case("erfc", FLOATS * 2),
     case("erfc", INTS, id="int"),
+    case("fmod", FLOATS * 3, POSITIVE),
+    case("fmod", INTS, 3, id="int"),
+    case("fmod", -7.5, POSITIVE, id="number_first"),
+    case("outer", VECTOR, MATRIX[0]),
+    case("outer", FLOATS, INTS, id="mixed"),
+    case("tensordot", FLOATS_3D, MATRIX, 1),
+    case("tensordot", FLOATS_3D, FLOATS_3D.transpose(1, 2, 0), 2, id="two"),
+    case("tensordot", FLOATS, MATRIX, ([1], [0]), id="lists"),
+    case("tensordot", FLOATS_3D, FLOATS, (1, 0), id="ints"),
+    case("tensordot", INTS, INTS.T.T, ((0, 1), (0, 1)), id="int"),
 ]
 
 MORE_REDUCTIONS = [
@@ -377,6 +389,19 @@ MORE_REDUCTIONS = [
     case("count_nonzero", INTS, axis=1, id="axis"),
     case("count_nonzero", FLOATS_3D, axis=(1, 2), id="tuple"),
     case("count_nonzero", BOOLS, axis=0, id="bool"),
+    case("ptp", FLOATS),
+    case("ptp", FLOATS, axis=1, id="axis"),
+    case("ptp", FLOATS_3D, axis=(0, 2), keepdims=True, id="tuple"),
+    case("ptp", INTS, axis=0, id="int"),
+    case("nansum", NAN),
+    case("nansum", FLOATS, axis=1, keepdims=True, id="keepdims"),
+    case("nansum", INT8S, axis=0, id="int8"),
+    case("nansum", BOOLS, id="bool"),
+    case("trace", FLOATS),
+    case("trace", FLOATS, 1, id="offset"),
+    case("trace", FLOATS_3D, 0, 1, 2, id="axes"),
+    case("trace", INT8S, id="int8"),
+    case("trace", BOOLS, id="bool"),
 ]
 
 MORE_SHAPES = [
@@ -392,6 +417,14 @@ MORE_SHAPES = [
     case("diagonal", FLOATS_3D, -1, 1, 2, id="axes"),
     case("ravel", FLOATS_3D),
     case("ravel", INTS, id="int"),
+    case("fliplr", FLOATS),
+    case("fliplr", FLOATS_3D, id="rank3"),
+    case("flipud", FLOATS),
+    case("flipud", VECTOR, id="vector"),
+    case("diff", FLOATS),
+    case("diff", FLOATS, 2, id="second"),
+    case("diff", FLOATS_3D, 1, 0, id="axis0"),
+    case("diff", INTS, id="int"),
 ]
 
 ALL_CASES = (

@@ -89,6 +89,7 @@ from torchkeras.ops.numpy import cumprod
 from torchkeras.ops.numpy import cumsum
 from torchkeras.ops.numpy import deg2rad
 from torchkeras.ops.numpy import diagonal
+from torchkeras.ops.numpy import diff
 from torchkeras.ops.numpy import divide
 from torchkeras.ops.numpy import dot
 from torchkeras.ops.numpy import einsum
@@ -99,12 +100,16 @@ from torchkeras.ops.numpy import expand_dims
 from torchkeras.ops.numpy import expm1
 from torchkeras.ops.numpy import eye
 from torchkeras.ops.numpy import flip
+from torchkeras.ops.numpy import fliplr
+from torchkeras.ops.numpy import flipud
 from torchkeras.ops.numpy import floor
 from torchkeras.ops.numpy import floor_divide
+from torchkeras.ops.numpy import fmod
 from torchkeras.ops.numpy import full
 from torchkeras.ops.numpy import full_like
 from torchkeras.ops.numpy import greater
 from torchkeras.ops.numpy import greater_equal
+from torchkeras.ops.numpy import heaviside
 from torchkeras.ops.numpy import hypot
 from torchkeras.ops.numpy import isfinite
 from torchkeras.ops.numpy import isinf
@@ -130,12 +135,15 @@ from torchkeras.ops.numpy import minimum
 from torchkeras.ops.numpy import mod
 from torchkeras.ops.numpy import moveaxis
 from torchkeras.ops.numpy import multiply
+from torchkeras.ops.numpy import nansum
 from torchkeras.ops.numpy import negative
 from torchkeras.ops.numpy import not_equal
 from torchkeras.ops.numpy import ones
 from torchkeras.ops.numpy import ones_like
+from torchkeras.ops.numpy import outer
 from torchkeras.ops.numpy import power
 from torchkeras.ops.numpy import prod
+from torchkeras.ops.numpy import ptp
 from torchkeras.ops.numpy import rad2deg
 from torchkeras.ops.numpy import ravel
 from torchkeras.ops.numpy import reciprocal
@@ -161,7 +169,9 @@ from torchkeras.ops.numpy import take
 from torchkeras.ops.numpy import take_along_axis
 from torchkeras.ops.numpy import tan
 from torchkeras.ops.numpy import tanh
+from torchkeras.ops.numpy import tensordot
 from torchkeras.ops.numpy import tile
+from torchkeras.ops.numpy import trace
 from torchkeras.ops.numpy import transpose
 from torchkeras.ops.numpy import tril
 from torchkeras.ops.numpy import triu
@@ -208,6 +218,7 @@ __all__ = [
     "cumsum",
     "deg2rad",
     "diagonal",
+    "diff",
     "divide",
     "dot",
     "dtype",
@@ -223,8 +234,11 @@ __all__ = [
     "expm1",
     "eye",
     "flip",
+    "fliplr",
+    "flipud",
     "floor",
     "floor_divide",
+    "fmod",
     "full",
     "full_like",
     "gelu",
@@ -236,6 +250,7 @@ __all__ = [
     "hard_silu",
     "hard_swish",
     "hard_tanh",
+    "heaviside",
     "hypot",
     "is_tensor",
     "isfinite",
@@ -269,6 +284,7 @@ __all__ = [
     "moments",
     "moveaxis",
     "multiply",
+    "nansum",
     "negative",
     "nn",
     "norm",
@@ -278,8 +294,10 @@ __all__ = [
     "one_hot",
     "ones",
     "ones_like",
+    "outer",
     "power",
     "prod",
+    "ptp",
     "rad2deg",
     "ravel",
     "reciprocal",
@@ -323,9 +341,11 @@ __all__ = [
     "tan",
     "tanh",
     "tanh_shrink",
+    "tensordot",
     "threshold",
     "tile",
     "top_k",
+    "trace",
     "transpose",
     "tril",
     "triu",

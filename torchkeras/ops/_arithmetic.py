@@ -13,6 +13,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.ops import _dtypes
+from torchkeras.ops._unary import to_float_pair
 from torchkeras.ops.core import convert_all
 from torchkeras.ops.core import convert_operands
 from torchkeras.ops.core import convert_to_tensor
@@ -218,8 +219,62 @@ def logaddexp(x1: Any, x2: Any) -> torch.Tensor:
 
     Two integer or bool operands give `floatx()`.
     """
+    x1, x2 = to_float_pair(x1, x2)
+    return torch.logaddexp(x1, x2)
+
+
+def fmod(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the remainder with the sign of `x1`, as C's `fmod`.
+
+    This differs from `mod`, whose remainder takes the sign of `x2`. Two
+    bool operands are computed as int32.
+    """
+    x1, x2 = convert_all(x1, x2)
+    if x1.dtype == torch.bool and x2.dtype == torch.bool:
+        x1, x2 = x1.int(), x2.int()
+    return torch.fmod(x1, x2)
+
+
+def heaviside(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the step function of `x1`: 0 below 0, 1 above, `x2` at 0.
+
+    Two integer or bool operands give `floatx()`.
+    """
+    x1, x2 = to_float_pair(x1, x2)
+    return torch.heaviside(x1, x2)
+
+
+def outer(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the outer product of `x1` and `x2`, both flattened first."""
     x1, x2 = convert_all(x1, x2)
     dtype = torch.promote_types(x1.dtype, x2.dtype)
-    if not (dtype.is_floating_point or dtype.is_complex):
-        dtype = _dtypes.to_torch_dtype(config.floatx())
-    return torch.logaddexp(x1.to(dtype), x2.to(dtype))
+    return torch.outer(x1.reshape(-1).to(dtype), x2.reshape(-1).to(dtype))
+
+
+def tensordot(x1: Any, x2: Any, axes: Any = 2) -> torch.Tensor:
+    """Sum products over the axes given by `axes`, as `numpy.tensordot`.
+
+    `axes` is an int `n` (the last `n` axes of `x1` with the first `n` of
+    `x2`) or a pair of axis lists. Integer inputs are multiplied in
+    `floatx()` and cast back to their common dtype.
+    """
+    x1, x2 = convert_all(x1, x2)
+    result_dtype = torch.promote_types(x1.dtype, x2.dtype)
+    compute_dtype = result_dtype
+    if not (compute_dtype.is_floating_point or compute_dtype.is_complex):
+        compute_dtype = _dtypes.to_torch_dtype(config.floatx())
+    if isinstance(axes, (list, tuple)):
+        axes = tuple(_axis_list(side) for side in axes)
+    product = torch.tensordot(
+        x1.to(compute_dtype),
+        x2.to(compute_dtype),
+        dims=axes,
+    )
+    return product.to(result_dtype)
+
+
+def _axis_list(side: Any) -> list[int]:
+    """Return one side of tensordot's `axes` pair as a list of ints."""
+    if isinstance(side, (list, tuple)):
+        return [int(axis) for axis in side]
+    return [int(side)]

@@ -344,3 +344,19 @@ def diagonal(
 def ravel(x: Any) -> torch.Tensor:
     """Return `x` flattened to one axis, in row-major order."""
     return torch.ravel(convert_to_tensor(x))
+
+
+def fliplr(x: Any) -> torch.Tensor:
+    """Reverse the order of columns (axis 1) of a tensor of rank 2 or more."""
+    return torch.fliplr(convert_to_tensor(x))
+
+
+def flipud(x: Any) -> torch.Tensor:
+    """Reverse the order of rows (axis 0)."""
+    return torch.flipud(convert_to_tensor(x))
+
+
+def diff(a: Any, n: int = 1, axis: int = -1) -> torch.Tensor:
+    """Return the `n`-th discrete difference `a[i + 1] - a[i]` along `axis`."""
+    a = convert_to_tensor(a)
+    return torch.diff(a, n=n, dim=axis)

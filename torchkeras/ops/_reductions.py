@@ -297,3 +297,42 @@ def count_nonzero(x: Any, axis: Any = None) -> torch.Tensor:
     if axes == ():
         return (x != 0).to(torch.int32)
     return torch.count_nonzero(x, dim=axes).to(torch.int32)
+
+
+def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    """Return the range `max - min` over `axis` ("peak to peak")."""
+    x, axes = _prepare(x, axis)
+    if axes == ():
+        return torch.zeros_like(x)
+    return amax(x, axis=axes, keepdims=keepdims) - amin(
+        x, axis=axes, keepdims=keepdims
+    )
+
+
+def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    """Sum over `axis`, counting NaN as 0.
+
+    Bool and 8/16-bit integer inputs give int32, as in `sum`.
+    """
+    x, axes = _prepare(x, axis)
+    dtype = torch.int32 if x.dtype in _WIDENED_TO_INT32 else x.dtype
+    if axes == ():
+        return torch.nan_to_num(x, nan=0.0).to(dtype)
+    result = torch.nansum(x, dim=axes, keepdim=keepdims)
+    return result.to(dtype)
+
+
+def trace(
+    x: Any,
+    offset: int = 0,
+    axis1: int = 0,
+    axis2: int = 1,
+) -> torch.Tensor:
+    """Sum the diagonal of the 2D slices over `axis1` and `axis2`.
+
+    Bool and 8/16-bit integer inputs give int32.
+    """
+    x = convert_to_tensor(x)
+    dtype = torch.int32 if x.dtype in _WIDENED_TO_INT32 else x.dtype
+    diagonal = torch.diagonal(x, offset=offset, dim1=axis1, dim2=axis2)
+    return torch.sum(diagonal, dim=-1, dtype=dtype)

@@ -10,10 +10,8 @@ from typing import Any
 
 import torch
 
-from torchkeras import config
-from torchkeras.ops import _dtypes
 from torchkeras.ops._unary import to_float
-from torchkeras.ops.core import convert_all
+from torchkeras.ops._unary import to_float_pair
 
 
 def arcsin(x: Any) -> torch.Tensor:
@@ -71,28 +69,16 @@ def rad2deg(x: Any) -> torch.Tensor:
     return torch.rad2deg(to_float(x))
 
 
-def _float_operands(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """Convert both operands to their common float dtype.
-
-    Two integer or bool operands give `floatx()`.
-    """
-    x1, x2 = convert_all(x1, x2)
-    dtype = torch.promote_types(x1.dtype, x2.dtype)
-    if not (dtype.is_floating_point or dtype.is_complex):
-        dtype = _dtypes.to_torch_dtype(config.floatx())
-    return x1.to(dtype), x2.to(dtype)
-
-
 def arctan2(x1: Any, x2: Any) -> torch.Tensor:
     """Return the angle of the point `(x2, x1)`, in [-pi, pi].
 
     Unlike `arctan(x1 / x2)`, the signs of both inputs pick the quadrant.
     """
-    x1, x2 = _float_operands(x1, x2)
+    x1, x2 = to_float_pair(x1, x2)
     return torch.arctan2(x1, x2)
 
 
 def hypot(x1: Any, x2: Any) -> torch.Tensor:
     """Return `sqrt(x1**2 + x2**2)` without overflow for large inputs."""
-    x1, x2 = _float_operands(x1, x2)
+    x1, x2 = to_float_pair(x1, x2)
     return torch.hypot(x1, x2)

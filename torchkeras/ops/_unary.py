@@ -26,6 +26,18 @@ def to_float(x: Any) -> torch.Tensor:
     return x.to(_dtypes.to_torch_dtype(config.floatx()))
 
 
+def to_float_pair(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Convert two operands to their common dtype, made float if needed.
+
+    Two integer or bool operands give `floatx()`.
+    """
+    x1, x2 = convert_all(x1, x2)
+    dtype = torch.promote_types(x1.dtype, x2.dtype)
+    if not (dtype.is_floating_point or dtype.is_complex):
+        dtype = _dtypes.to_torch_dtype(config.floatx())
+    return x1.to(dtype), x2.to(dtype)
+
+
 def square(x: Any) -> torch.Tensor:
     """Return `x * x`. A bool input gives int32."""
     x = convert_to_tensor(x)

@@ -10,6 +10,8 @@ from torchkeras.ops._arithmetic import divide
 from torchkeras.ops._arithmetic import dot
 from torchkeras.ops._arithmetic import einsum
 from torchkeras.ops._arithmetic import floor_divide
+from torchkeras.ops._arithmetic import fmod
+from torchkeras.ops._arithmetic import heaviside
 from torchkeras.ops._arithmetic import logaddexp
 from torchkeras.ops._arithmetic import matmul
 from torchkeras.ops._arithmetic import maximum
@@ -17,8 +19,10 @@ from torchkeras.ops._arithmetic import minimum
 from torchkeras.ops._arithmetic import mod
 from torchkeras.ops._arithmetic import multiply
 from torchkeras.ops._arithmetic import negative
+from torchkeras.ops._arithmetic import outer
 from torchkeras.ops._arithmetic import power
 from torchkeras.ops._arithmetic import subtract
+from torchkeras.ops._arithmetic import tensordot
 from torchkeras.ops._arithmetic import true_divide
 from torchkeras.ops._creation import arange
 from torchkeras.ops._creation import eye
@@ -35,8 +39,11 @@ from torchkeras.ops._manipulation import argsort
 from torchkeras.ops._manipulation import broadcast_to
 from torchkeras.ops._manipulation import concatenate
 from torchkeras.ops._manipulation import diagonal
+from torchkeras.ops._manipulation import diff
 from torchkeras.ops._manipulation import expand_dims
 from torchkeras.ops._manipulation import flip
+from torchkeras.ops._manipulation import fliplr
+from torchkeras.ops._manipulation import flipud
 from torchkeras.ops._manipulation import moveaxis
 from torchkeras.ops._manipulation import ravel
 from torchkeras.ops._manipulation import repeat
@@ -64,9 +71,12 @@ from torchkeras.ops._reductions import cumsum
 from torchkeras.ops._reductions import max
 from torchkeras.ops._reductions import mean
 from torchkeras.ops._reductions import min
+from torchkeras.ops._reductions import nansum
 from torchkeras.ops._reductions import prod
+from torchkeras.ops._reductions import ptp
 from torchkeras.ops._reductions import std
 from torchkeras.ops._reductions import sum
+from torchkeras.ops._reductions import trace
 from torchkeras.ops._reductions import var
 from torchkeras.ops._trigonometric import arccos
 from torchkeras.ops._trigonometric import arccosh
@@ -148,6 +158,7 @@ __all__ = [
     "cumsum",
     "deg2rad",
     "diagonal",
+    "diff",
     "divide",
     "dot",
     "einsum",
@@ -158,12 +169,16 @@ __all__ = [
     "expm1",
     "eye",
     "flip",
+    "fliplr",
+    "flipud",
     "floor",
     "floor_divide",
+    "fmod",
     "full",
     "full_like",
     "greater",
     "greater_equal",
+    "heaviside",
     "hypot",
     "isfinite",
     "isinf",
@@ -189,12 +204,15 @@ __all__ = [
     "mod",
     "moveaxis",
     "multiply",
+    "nansum",
     "negative",
     "not_equal",
     "ones",
     "ones_like",
+    "outer",
     "power",
     "prod",
+    "ptp",
     "rad2deg",
     "ravel",
     "reciprocal",
@@ -220,7 +238,9 @@ __all__ = [
     "take_along_axis",
     "tan",
     "tanh",
+    "tensordot",
     "tile",
+    "trace",
     "transpose",
     "tril",
     "triu",
