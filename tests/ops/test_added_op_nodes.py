@@ -67,6 +67,16 @@ CASES = {
     "fliplr": lambda lib, x: lib.ops.fliplr(x),
     "flipud": lambda lib, x: lib.ops.flipud(x),
     "diff": lambda lib, x: lib.ops.diff(x, 2, axis=1),
+    "fabs": lambda lib, x: lib.ops.fabs(x),
+    "isposinf": lambda lib, x: lib.ops.isposinf(lib.ops.exp(x * 100.0)),
+    "isneginf": lambda lib, x: lib.ops.isneginf(lib.ops.log(x)),
+    "nan_to_num": lambda lib, x: lib.ops.nan_to_num(
+        lib.ops.log(x), nan=-1.0, neginf=-5.0
+    ),
+    "logaddexp2": lambda lib, x: lib.ops.logaddexp2(x, lib.ops.cos(x)),
+    "fmax": lambda lib, x: lib.ops.fmax(lib.ops.sqrt(x), lib.ops.sin(x)),
+    "fmin": lambda lib, x: lib.ops.fmin(lib.ops.sqrt(x), lib.ops.sin(x)),
+    "divide_no_nan": lambda lib, x: lib.ops.divide_no_nan(x, lib.ops.round(x)),
 }
 
 
@@ -85,7 +95,9 @@ def _mixed_output(lib, x):
     spread = lib.ops.ptp(step, axis=1, keepdims=True)
     traced = lib.ops.expand_dims(lib.ops.trace(blocks, 0, 1, 2), 1)
     parts = [angle, length, rolled, peak, swapped, diagonal, steps, spread]
-    parts.append(traced)
+    guarded = lib.ops.divide_no_nan(lib.ops.fabs(x), lib.ops.round(x))
+    bounded = lib.ops.fmax(lib.ops.nan_to_num(lib.ops.log(x)), guarded)
+    parts += [traced, bounded]
     return lib.ops.concatenate(parts, axis=1)
 
 

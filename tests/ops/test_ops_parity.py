@@ -32,6 +32,8 @@ NAN = np.array([1.0, np.nan, np.inf], dtype=np.float32)
 UNIT = RNG.uniform(-0.95, 0.95, size=(3, 4)).astype(np.float32)
 ABOVE_ONE = RNG.uniform(1.05, 3.0, size=(3, 4)).astype(np.float32)
 SIGNED_ZEROS = np.array([-0.0, 0.0, -1.5, 2.0], dtype=np.float32)
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 1.5, 0.0], dtype=np.float32)
+WITH_ZEROS = np.array([2.0, 0.0, -1.0, 0.0, 4.0], dtype=np.float32)
 
 
 def case(name, *args, id=None, **kwargs):
@@ -352,6 +354,11 @@ TRIGONOMETRIC = [
     case("logaddexp", FLOATS, 2.0, id="float_scalar"),
     case("heaviside", np.array([-1.0, 0.0, 2.0], np.float32), 0.5),
     case("heaviside", INTS, INTS.T.T, id="int"),
+    case("logaddexp2", FLOATS, POSITIVE),
+    case("logaddexp2", INTS, INTS.T.T, id="int"),
+    case("divide_no_nan", SPECIAL, WITH_ZEROS),
+    case("divide_no_nan", INTS, INTS.T.T, id="int"),
+    case("divide_no_nan", FLOATS, 2.0, id="float_scalar"),
 ]
 
 MORE_ELEMENTWISE = [
@@ -366,6 +373,20 @@ MORE_ELEMENTWISE = [
     case("signbit", INTS, id="int"),
     case("erfc", FLOATS * 2),
     case("erfc", INTS, id="int"),
+    case("fabs", FLOATS),
+    case("fabs", INTS, id="int"),
+    case("fabs", BOOLS, id="bool"),
+    case("isposinf", SPECIAL),
+    case("isneginf", SPECIAL),
+    case("isneginf", INTS, id="int"),
+    case("nan_to_num", SPECIAL),
+    case("nan_to_num", SPECIAL, 1.0, 9.0, -9.0, id="values"),
+    case("nan_to_num", INTS, id="int"),
+    case("fmax", SPECIAL, WITH_ZEROS),
+    case("fmax", INTS, 2, id="int"),
+    case("fmax", INT8S, 3, id="int8_weak"),
+    case("fmin", SPECIAL, WITH_ZEROS),
+    case("fmin", INTS, 2.5, id="int_float"),
     case("fmod", FLOATS * 3, POSITIVE),
     case("fmod", INTS, 3, id="int"),
     case("fmod", -7.5, POSITIVE, id="number_first"),

@@ -91,6 +91,7 @@ from torchkeras.ops.numpy import deg2rad
 from torchkeras.ops.numpy import diagonal
 from torchkeras.ops.numpy import diff
 from torchkeras.ops.numpy import divide
+from torchkeras.ops.numpy import divide_no_nan
 from torchkeras.ops.numpy import dot
 from torchkeras.ops.numpy import einsum
 from torchkeras.ops.numpy import equal
@@ -99,11 +100,14 @@ from torchkeras.ops.numpy import exp2
 from torchkeras.ops.numpy import expand_dims
 from torchkeras.ops.numpy import expm1
 from torchkeras.ops.numpy import eye
+from torchkeras.ops.numpy import fabs
 from torchkeras.ops.numpy import flip
 from torchkeras.ops.numpy import fliplr
 from torchkeras.ops.numpy import flipud
 from torchkeras.ops.numpy import floor
 from torchkeras.ops.numpy import floor_divide
+from torchkeras.ops.numpy import fmax
+from torchkeras.ops.numpy import fmin
 from torchkeras.ops.numpy import fmod
 from torchkeras.ops.numpy import full
 from torchkeras.ops.numpy import full_like
@@ -114,6 +118,8 @@ from torchkeras.ops.numpy import hypot
 from torchkeras.ops.numpy import isfinite
 from torchkeras.ops.numpy import isinf
 from torchkeras.ops.numpy import isnan
+from torchkeras.ops.numpy import isneginf
+from torchkeras.ops.numpy import isposinf
 from torchkeras.ops.numpy import less
 from torchkeras.ops.numpy import less_equal
 from torchkeras.ops.numpy import linspace
@@ -122,6 +128,7 @@ from torchkeras.ops.numpy import log1p
 from torchkeras.ops.numpy import log2
 from torchkeras.ops.numpy import log10
 from torchkeras.ops.numpy import logaddexp
+from torchkeras.ops.numpy import logaddexp2
 from torchkeras.ops.numpy import logical_and
 from torchkeras.ops.numpy import logical_not
 from torchkeras.ops.numpy import logical_or
@@ -135,6 +142,7 @@ from torchkeras.ops.numpy import minimum
 from torchkeras.ops.numpy import mod
 from torchkeras.ops.numpy import moveaxis
 from torchkeras.ops.numpy import multiply
+from torchkeras.ops.numpy import nan_to_num
 from torchkeras.ops.numpy import nansum
 from torchkeras.ops.numpy import negative
 from torchkeras.ops.numpy import not_equal
@@ -220,6 +228,7 @@ __all__ = [
     "diagonal",
     "diff",
     "divide",
+    "divide_no_nan",
     "dot",
     "dtype",
     "einsum",
@@ -233,11 +242,14 @@ __all__ = [
     "expand_dims",
     "expm1",
     "eye",
+    "fabs",
     "flip",
     "fliplr",
     "flipud",
     "floor",
     "floor_divide",
+    "fmax",
+    "fmin",
     "fmod",
     "full",
     "full_like",
@@ -256,6 +268,8 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "isneginf",
+    "isposinf",
     "leaky_relu",
     "less",
     "less_equal",
@@ -268,6 +282,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logaddexp",
+    "logaddexp2",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -284,6 +299,7 @@ __all__ = [
     "moments",
     "moveaxis",
     "multiply",
+    "nan_to_num",
     "nansum",
     "negative",
     "nn",

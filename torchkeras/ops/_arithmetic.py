@@ -278,3 +278,53 @@ def _axis_list(side: Any) -> list[int]:
     if isinstance(side, (list, tuple)):
         return [int(axis) for axis in side]
     return [int(side)]
+
+
+def logaddexp2(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `log2(2**x1 + 2**x2)`, computed without overflow.
+
+    Two integer or bool operands give `floatx()`.
+    """
+    x1, x2 = to_float_pair(x1, x2)
+    return torch.logaddexp2(x1, x2)
+
+
+def fmax(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the element-wise maximum, ignoring a NaN in one operand.
+
+    Unlike `maximum`, the result is NaN only where both inputs are NaN.
+    """
+    x1, x2 = _same_dtype_operands(x1, x2)
+    return torch.fmax(x1, x2)
+
+
+def fmin(x1: Any, x2: Any) -> torch.Tensor:
+    """Return the element-wise minimum, ignoring a NaN in one operand.
+
+    Unlike `minimum`, the result is NaN only where both inputs are NaN.
+    """
+    x1, x2 = _same_dtype_operands(x1, x2)
+    return torch.fmin(x1, x2)
+
+
+def _same_dtype_operands(x1: Any, x2: Any) -> tuple[torch.Tensor, ...]:
+    """Convert both operands to the dtype `torch.result_type` picks.
+
+    Python numbers become 0-d tensors, which `torch.result_type` treats as
+    weak, so `int8_tensor` with `3` stays int8 as in Keras.
+    """
+    x1, x2 = convert_all(x1, x2)
+    dtype = torch.result_type(x1, x2)
+    return x1.to(dtype), x2.to(dtype)
+
+
+def divide_no_nan(x1: Any, x2: Any) -> torch.Tensor:
+    """Return `x1 / x2`, or 0 where `x2` is 0 (also for `0 / 0`).
+
+    Two integer or bool operands give `floatx()`.
+    """
+    x1, x2 = to_float_pair(x1, x2)
+    is_zero = x2 == 0
+    safe_divisor = torch.where(is_zero, torch.ones_like(x2), x2)
+    quotient = x1 / safe_divisor
+    return torch.where(is_zero, torch.zeros_like(quotient), quotient)

@@ -244,3 +244,33 @@ def cbrt(x: Any) -> torch.Tensor:
 def signbit(x: Any) -> torch.Tensor:
     """Return a bool tensor, true where the sign bit is set (also for -0.0)."""
     return torch.signbit(convert_to_tensor(x))
+
+
+def fabs(x: Any) -> torch.Tensor:
+    """Return `|x|` as floats. Integer and bool inputs give `floatx()`."""
+    return torch.abs(to_float(x))
+
+
+def isposinf(x: Any) -> torch.Tensor:
+    """Return a bool tensor, true where `x` is positive infinity."""
+    return torch.isposinf(convert_to_tensor(x))
+
+
+def isneginf(x: Any) -> torch.Tensor:
+    """Return a bool tensor, true where `x` is negative infinity."""
+    return torch.isneginf(convert_to_tensor(x))
+
+
+def nan_to_num(
+    x: Any,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> torch.Tensor:
+    """Replace NaN with `nan` and the infinities with finite values.
+
+    An infinity whose replacement is None becomes the largest (or lowest)
+    finite value of the dtype.
+    """
+    x = convert_to_tensor(x)
+    return torch.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)

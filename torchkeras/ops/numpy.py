@@ -7,12 +7,16 @@ does. The definitions live in private modules grouped by kind.
 from torchkeras.ops._arithmetic import add
 from torchkeras.ops._arithmetic import clip
 from torchkeras.ops._arithmetic import divide
+from torchkeras.ops._arithmetic import divide_no_nan
 from torchkeras.ops._arithmetic import dot
 from torchkeras.ops._arithmetic import einsum
 from torchkeras.ops._arithmetic import floor_divide
+from torchkeras.ops._arithmetic import fmax
+from torchkeras.ops._arithmetic import fmin
 from torchkeras.ops._arithmetic import fmod
 from torchkeras.ops._arithmetic import heaviside
 from torchkeras.ops._arithmetic import logaddexp
+from torchkeras.ops._arithmetic import logaddexp2
 from torchkeras.ops._arithmetic import matmul
 from torchkeras.ops._arithmetic import maximum
 from torchkeras.ops._arithmetic import minimum
@@ -100,12 +104,15 @@ from torchkeras.ops._unary import equal
 from torchkeras.ops._unary import exp
 from torchkeras.ops._unary import exp2
 from torchkeras.ops._unary import expm1
+from torchkeras.ops._unary import fabs
 from torchkeras.ops._unary import floor
 from torchkeras.ops._unary import greater
 from torchkeras.ops._unary import greater_equal
 from torchkeras.ops._unary import isfinite
 from torchkeras.ops._unary import isinf
 from torchkeras.ops._unary import isnan
+from torchkeras.ops._unary import isneginf
+from torchkeras.ops._unary import isposinf
 from torchkeras.ops._unary import less
 from torchkeras.ops._unary import less_equal
 from torchkeras.ops._unary import log
@@ -116,6 +123,7 @@ from torchkeras.ops._unary import logical_and
 from torchkeras.ops._unary import logical_not
 from torchkeras.ops._unary import logical_or
 from torchkeras.ops._unary import logical_xor
+from torchkeras.ops._unary import nan_to_num
 from torchkeras.ops._unary import not_equal
 from torchkeras.ops._unary import reciprocal
 from torchkeras.ops._unary import round
@@ -160,6 +168,7 @@ __all__ = [
     "diagonal",
     "diff",
     "divide",
+    "divide_no_nan",
     "dot",
     "einsum",
     "equal",
@@ -168,11 +177,14 @@ __all__ = [
     "expand_dims",
     "expm1",
     "eye",
+    "fabs",
     "flip",
     "fliplr",
     "flipud",
     "floor",
     "floor_divide",
+    "fmax",
+    "fmin",
     "fmod",
     "full",
     "full_like",
@@ -183,6 +195,8 @@ __all__ = [
     "isfinite",
     "isinf",
     "isnan",
+    "isneginf",
+    "isposinf",
     "less",
     "less_equal",
     "linspace",
@@ -191,6 +205,7 @@ __all__ = [
     "log2",
     "log10",
     "logaddexp",
+    "logaddexp2",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -204,6 +219,7 @@ __all__ = [
     "mod",
     "moveaxis",
     "multiply",
+    "nan_to_num",
     "nansum",
     "negative",
     "not_equal",
