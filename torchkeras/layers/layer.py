@@ -953,16 +953,25 @@ class InputSpec:
         )
 
 
+def manages_built_state(build):
+    """Mark a `build` that sets `built` itself, so that it stays unwrapped.
+
+    `Model.build` uses it: it warns and leaves the model unbuilt when its
+    trial call on zeros fails.
+    """
+    build._manages_built = True
+    return build
+
+
 def _keeps_own_built_state(cls: type, build) -> bool:
     """Return whether `_marking_built` leaves `build` unwrapped.
 
-    A build that is already wrapped (assigned from another class) is left
-    as it is. `Model.build` is left too, because it warns and leaves the
-    model unbuilt when its trial call on zeros fails.
+    A build that is already wrapped (assigned from another class), or that
+    `manages_built_state` marks, is left as it is.
     """
-    if getattr(build, "_marks_built", False):
-        return True
-    return cls.__module__ == "torchkeras.models.model" and cls.__name__ == "Model"
+    return getattr(build, "_marks_built", False) or getattr(
+        build, "_manages_built", False
+    )
 
 
 def _marking_built(build):

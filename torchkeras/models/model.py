@@ -9,6 +9,7 @@ import torch
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.layers.layer import Layer
 from torchkeras.layers.layer import _example_inputs
+from torchkeras.layers.layer import manages_built_state
 from torchkeras.layers.symbolic import keeping_layer_states
 from torchkeras.trainers.trainer import Trainer
 from torchkeras.utils import summary_utils
@@ -82,6 +83,7 @@ class Model(Trainer, Layer):
             return target.from_config(config, custom_objects=custom_objects)
         return cls(**config)
 
+    @manages_built_state
     def build(self, input_shape) -> None:
         """Build the model and its sublayers for `input_shape`.
 
