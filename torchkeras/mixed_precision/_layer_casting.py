@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -103,22 +105,33 @@ def call_in_compute_dtype(
             key: value if key == "mask" else _cast_floats(value, dtype)
             for key, value in kwargs.items()
         }
-    parameters = layer._parameters
-    originals = {}
-    for name, parameter in parameters.items():
-        if (
-            parameter is not None
-            and parameter.dtype != dtype
-            and parameter.is_floating_point()
-            and getattr(parameter, "_autocast", True)
-        ):
-            originals[name] = parameter
-    if not originals:
+    with weights_in_dtype(layer, dtype):
         return _run_forward(layer, args, kwargs)
+
+
+@contextlib.contextmanager
+def weights_in_dtype(layer, dtype: torch.dtype) -> Iterator[None]:
+    """Replace `layer`'s own float weights by `dtype` copies in the block.
+
+    The copies are differentiable casts, so gradients reach the originals.
+    Weights created with `add_weight(autocast=False)` keep their dtype.
+    """
+    parameters = layer._parameters
+    originals = {
+        name: parameter
+        for name, parameter in parameters.items()
+        if parameter is not None
+        and parameter.dtype != dtype
+        and parameter.is_floating_point()
+        and getattr(parameter, "_autocast", True)
+    }
+    if not originals:
+        yield
+        return
     try:
         for name, parameter in originals.items():
             parameters[name] = parameter.to(dtype)
-        return _run_forward(layer, args, kwargs)
+        yield
     finally:
         parameters.update(originals)
 

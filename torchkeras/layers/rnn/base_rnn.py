@@ -9,9 +9,7 @@ a fused torch kernel or on `run_step_loop`.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -20,6 +18,7 @@ from torch._subclasses.fake_tensor import FakeTensor
 from torchkeras.layers.keras_tensor import KerasTensor
 from torchkeras.layers.layer import InputSpec
 from torchkeras.layers.layer import Layer
+from torchkeras.mixed_precision import _layer_casting
 
 # A step function takes the input of one step and the states, and returns
 # the step's output and the new states.
@@ -132,7 +131,7 @@ class _BaseRNN(Layer):
         else:
             # Under a mixed policy the cell's float32 weights are read as
             # compute-dtype copies, which pass gradients to the originals.
-            with _cell_weights_cast(self.cell, compute_dtype):
+            with _layer_casting.weights_in_dtype(self.cell, compute_dtype):
                 last_output, outputs, states = self._run_sequence(
                     sequences, states, mask, bool(training)
                 )
@@ -274,29 +273,6 @@ class _BaseRNN(Layer):
             }
         )
         return config
-
-
-@contextlib.contextmanager
-def _cell_weights_cast(cell: Layer, dtype: torch.dtype) -> Iterator[None]:
-    """Replace the cell's float weights by `dtype` copies inside the block.
-
-    Weights created with `add_weight(autocast=False)` keep their dtype.
-    """
-    parameters = cell._parameters
-    originals = {
-        name: parameter
-        for name, parameter in parameters.items()
-        if parameter is not None
-        and parameter.is_floating_point()
-        and parameter.dtype != dtype
-        and getattr(parameter, "_autocast", True)
-    }
-    try:
-        for name, parameter in originals.items():
-            parameters[name] = parameter.to(dtype)
-        yield
-    finally:
-        parameters.update(originals)
 
 
 def _is_placeholder(tensor: torch.Tensor) -> bool:
