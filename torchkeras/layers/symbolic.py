@@ -105,10 +105,7 @@ def _traced_outputs(layer, args: tuple, kwargs: dict):
     try:
         return _infer_outputs(layer, args, kwargs)
     except (ValueError, TypeError, RuntimeError, IndexError) as error:
-        shapes = [
-            t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)
-        ]
-        shown = shapes[0] if len(shapes) == 1 else shapes
+        shown = _symbolic_shapes(args, kwargs)
         class_name = type(layer).__name__
         if isinstance(
             error, (DataDependentOutputException, DynamicOutputShapeException)
@@ -189,6 +186,12 @@ def _has_unbuilt_sublayers(layer) -> bool:
     )
 
 
+def _symbolic_shapes(args: tuple, kwargs: dict):
+    """Return the shape of the one symbolic input, or a list of them all."""
+    shapes = [t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
 @contextlib.contextmanager
 def keeping_layer_states(layer):
     """Restore the states of `layer`'s stateful sublayers after the block.
@@ -229,13 +232,10 @@ def _build_sublayers(layer, args: tuple, kwargs: dict) -> None:
         with torch.no_grad(), keeping_layer_states(layer):
             layer(*concrete[0], **concrete[1])
     except (ValueError, TypeError, RuntimeError, IndexError) as error:
-        shapes = [
-            t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)
-        ]
         raise ValueError(
             f"Layer {layer.name!r} ({type(layer).__name__}) could not build "
             f"its sublayers for inputs of shape "
-            f"{shapes[0] if len(shapes) == 1 else shapes}: calling it on "
+            f"{_symbolic_shapes(args, kwargs)}: calling it on "
             f"zeros, with size {_PROBE_SIZES[0]} for unknown (None) "
             f"dimensions, raised {type(error).__name__}: {error}"
         ) from None
